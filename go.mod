@@ -1,0 +1,3 @@
+module github.com/clipad/clipad
+
+go 1.26.8

@@ -1,0 +1,130 @@
+package kernels
+
+import "math"
+
+// RefLinear is the reference for Linear: y[r,o] = Σ_i x[r,i]·w[o,i] + b[o].
+// x is rows×in, w is out×in (PyTorch Linear layout), y is rows×out; b may be nil.
+func RefLinear(y, x []float32, rows, in int, w []float32, out int, b []float32) {
+	for r := 0; r < rows; r++ {
+		xr := x[r*in : r*in+in]
+		for o := 0; o < out; o++ {
+			wo := w[o*in : o*in+in]
+			var s float32
+			for i, xv := range xr {
+				s += xv * wo[i]
+			}
+			if b != nil {
+				s += b[o]
+			}
+			y[r*out+o] = s
+		}
+	}
+}
+
+// RefMatMulNT is the reference for MatMulNT: c[i,j] = Σ_p a[i,p]·b[j,p]
+// with leading dimensions lda, ldb, ldc.
+func RefMatMulNT(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[i*lda+p] * b[j*ldb+p]
+			}
+			c[i*ldc+j] = s
+		}
+	}
+}
+
+// RefMatMulNN is the reference for MatMulNN: c[i,j] = Σ_p a[i,p]·b[p,j].
+func RefMatMulNN(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[i*lda+p] * b[p*ldb+j]
+			}
+			c[i*ldc+j] = s
+		}
+	}
+}
+
+// LayerNorm normalises each of the rows of x (width w) into y with the
+// affine gain g and bias b (biased variance, like PyTorch). y may alias x.
+func LayerNorm(y, x []float32, rows, w int, g, b []float32, eps float64) {
+	for r := 0; r < rows; r++ {
+		xr := x[r*w : r*w+w]
+		yr := y[r*w : r*w+w]
+		var mean float64
+		for _, v := range xr {
+			mean += float64(v)
+		}
+		mean /= float64(w)
+		var vr float64
+		for _, v := range xr {
+			d := float64(v) - mean
+			vr += d * d
+		}
+		vr /= float64(w)
+		inv := 1 / math.Sqrt(vr+eps)
+		for i, v := range xr {
+			yr[i] = float32((float64(v)-mean)*inv)*g[i] + b[i]
+		}
+	}
+}
+
+// SoftmaxRows applies a numerically stable softmax to each row of length n
+// (stride ld) after multiplying by scale.
+func SoftmaxRows(x []float32, rows, n, ld int, scale float32) {
+	for r := 0; r < rows; r++ {
+		row := x[r*ld : r*ld+n]
+		mx := float32(math.Inf(-1))
+		for i := range row {
+			row[i] *= scale
+			if row[i] > mx {
+				mx = row[i]
+			}
+		}
+		var s float64
+		for i, v := range row {
+			e := float32(math.Exp(float64(v - mx)))
+			row[i] = e
+			s += float64(e)
+		}
+		inv := float32(1 / s)
+		for i := range row {
+			row[i] *= inv
+		}
+	}
+}
+
+// GELU applies the exact (erf) GELU in place.
+func GELU(x []float32) {
+	for i, v := range x {
+		x[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+	}
+}
+
+// QuickGELU applies x·σ(1.702x) in place (OpenAI CLIP).
+func QuickGELU(x []float32) {
+	for i, v := range x {
+		x[i] = float32(float64(v) / (1 + math.Exp(-1.702*float64(v))))
+	}
+}
+
+// L2NormalizeRows scales each row of width w to unit length (rows of zeros stay zero).
+func L2NormalizeRows(x []float32, rows, w int) {
+	for r := 0; r < rows; r++ {
+		row := x[r*w : r*w+w]
+		var s float64
+		for _, v := range row {
+			s += float64(v) * float64(v)
+		}
+		if s == 0 {
+			continue
+		}
+		inv := float32(1 / math.Sqrt(s))
+		for i := range row {
+			row[i] *= inv
+		}
+	}
+}
