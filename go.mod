@@ -1,3 +1,5 @@
 module github.com/clipad/clipad
 
 go 1.26.8
+
+require google.golang.org/protobuf v1.36.12 // indirect
