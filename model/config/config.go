@@ -114,6 +114,13 @@ var presets = map[string]Config{
 		Vision: Vision{ImageSize: 120, Patch: 8, Width: 64, Layers: 8, HeadWidth: 16, MLPWidth: 256},
 		Text:   Text{Context: 77, Vocab: 49408, Width: 48, Heads: 4, Layers: 2},
 	},
+	// planted: the analytic white-box model of package synth (Planted):
+	// 240 px like the real model so maps have the real 15x15 grid, but tiny.
+	"planted": {
+		Name: "planted", EmbedDim: 16, LNEps: 1e-5,
+		Vision: Vision{ImageSize: 240, Patch: 16, Width: 64, Layers: 4, HeadWidth: 32, MLPWidth: 256},
+		Text:   Text{Context: 77, Vocab: 49408, Width: 32, Heads: 2, Layers: 1},
+	},
 }
 
 // Names lists the built-in configs.

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/clipad/clipad/model/config"
+	"github.com/clipad/clipad/model/safetensors"
+	"github.com/clipad/clipad/model/synth"
+)
+
+func init() {
+	register("synth", "write deterministic synthetic weights (safetensors + config, optional ONNX graphs)", runSynth)
+}
+
+func runSynth(args []string) error {
+	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
+	cfgName := fs.String("config", config.Default, "built-in config name or open_clip config JSON")
+	out := fs.String("out", "build/synth", "output directory")
+	seed := fs.Uint64("seed", 1, "random seed")
+	withONNX := fs.Bool("onnx", false, "also write vision.onnx, vision_plain.onnx and text.onnx with the same weights")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgName)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	set := synth.Weights(cfg, *seed)
+	meta := map[string]string{"clipad_synthetic": "1", "config": cfg.Name, "seed": fmt.Sprint(*seed)}
+	if err := safetensors.WriteFile(filepath.Join(*out, "open_clip_model.safetensors"), set.Tensors(), meta); err != nil {
+		return err
+	}
+	cj, err := cfg.MarshalOpenCLIP()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*out, "open_clip_config.json"), cj, 0o644); err != nil {
+		return err
+	}
+	if *withONNX {
+		if err := exportONNX(cfg, set, *out); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("synthetic %s weights (seed %d) in %s\n", cfg.Name, *seed, *out)
+	return nil
+}
