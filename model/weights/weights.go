@@ -1,7 +1,10 @@
 package weights
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -172,4 +175,28 @@ func (s Set) Tensors() []safetensors.Tensor {
 		out[i] = safetensors.Tensor{Name: n, Shape: s[n].Shape, Data: s[n].Data}
 	}
 	return out
+}
+
+// ModelID names a model by architecture and weights: the config name and
+// the first 16 hex digits of a SHA-256 over every required tensor (both
+// towers: name, shape and float32 little-endian values, in Expected order).
+// It is independent of the file layout, so the same weights saved by
+// different writers get the same id. Text vectors and bundles are keyed by
+// it.
+func (s Set) ModelID(c config.Config) string {
+	h := sha256.New()
+	var buf []byte
+	for _, sp := range Expected(c, BothTowers) {
+		t, ok := s[sp.Name]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(h, "%s%v;", sp.Name, t.Shape)
+		buf = buf[:0]
+		for _, v := range t.Data {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		h.Write(buf)
+	}
+	return fmt.Sprintf("%s-%x", c.Name, h.Sum(nil)[:8])
 }
