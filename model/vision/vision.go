@@ -9,14 +9,23 @@ import (
 	"github.com/clipad/clipad/model/weights"
 )
 
-// Linear is one y = x·Wᵀ + b layer (W in PyTorch [out,in] layout).
+// Linear is one y = x·Wᵀ + b layer (W in PyTorch [out,in] layout), with
+// float32 weights W or int8 weights Q (one scale per output row in QScale).
 type Linear struct {
 	In, Out int
 	W, B    []float32
+	Q       []int8
+	QScale  []float32
 }
 
-// Apply computes y = x·Wᵀ + b for rows rows of x.
+// Apply computes y = x·Wᵀ + b for rows rows of x. Int8 layers quantize the
+// activations per row (symmetric int8) and accumulate in int32.
 func (l *Linear) Apply(y, x []float32, rows int) {
+	if l.Q != nil {
+		xq, xs := kernels.QuantizeRows(x[:rows*l.In], rows, l.In)
+		kernels.LinearInt8(y, xq, xs, l.Q, l.QScale, rows, l.In, l.Out, l.B)
+		return
+	}
 	kernels.Linear(y, x, rows, l.In, l.W, l.Out, l.B)
 }
 
@@ -48,7 +57,7 @@ func ln(s weights.Set, p string) LayerNorm {
 
 func lin(s weights.Set, wName, bName string) Linear {
 	w := s[wName]
-	l := Linear{Out: w.Shape[0], In: w.Shape[1], W: w.Data}
+	l := Linear{Out: w.Shape[0], In: w.Elems() / w.Shape[0], W: w.Data, Q: w.Q8, QScale: w.Scale}
 	if bName != "" {
 		l.B = s[bName].Data
 	}
@@ -91,10 +100,9 @@ func New(cfg config.Config, s weights.Set) (*Model, error) {
 		return nil, err
 	}
 	v := cfg.Vision
-	conv := s["visual.conv1.weight"]
 	m := &Model{
 		Cfg:      cfg,
-		Conv:     Linear{Out: v.Width, In: 3 * v.Patch * v.Patch, W: conv.Data},
+		Conv:     lin(s, "visual.conv1.weight", ""),
 		ClassEmb: s["visual.class_embedding"].Data,
 		PosEmb:   s["visual.positional_embedding"].Data,
 		LNPre:    ln(s, "visual.ln_pre"),

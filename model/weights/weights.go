@@ -12,11 +12,18 @@ import (
 	"github.com/clipad/clipad/model/safetensors"
 )
 
-// Tensor is a dense row-major float32 tensor.
+// Tensor is a dense row-major tensor: float32 values in Data, or — for a
+// weight matrix viewed as [out, in] = [Shape[0], rest] — symmetric int8
+// codes in Q8 with one float32 scale per output row in Scale (Data nil).
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	Q8    []int8
+	Scale []float32
 }
+
+// Elems is the number of elements of the tensor's shape.
+func (t Tensor) Elems() int { return safetensors.Elems(t.Shape) }
 
 // Set maps open_clip state-dict names to tensors.
 type Set map[string]Tensor
@@ -113,8 +120,12 @@ func (s Set) Check(c config.Config, towers Tower) error {
 		if !sameShape(t.Shape, sp.Shape) {
 			return fmt.Errorf("weights for %s: tensor %q has shape %s, expected %s (weights made for another config?)", c.Name, sp.Name, shapeString(t.Shape), shapeString(sp.Shape))
 		}
-		if len(t.Data) != safetensors.Elems(t.Shape) {
-			return fmt.Errorf("weights for %s: tensor %q holds %d values, its shape %s needs %d", c.Name, sp.Name, len(t.Data), shapeString(t.Shape), safetensors.Elems(t.Shape))
+		if t.Q8 != nil {
+			if len(t.Q8) != t.Elems() || len(t.Shape) < 2 || len(t.Scale) != t.Shape[0] {
+				return fmt.Errorf("weights for %s: int8 tensor %q holds %d codes and %d scales, its shape %s needs %d and %d", c.Name, sp.Name, len(t.Q8), len(t.Scale), shapeString(t.Shape), t.Elems(), t.Shape[0])
+			}
+		} else if len(t.Data) != t.Elems() {
+			return fmt.Errorf("weights for %s: tensor %q holds %d values, its shape %s needs %d", c.Name, sp.Name, len(t.Data), shapeString(t.Shape), t.Elems())
 		}
 	}
 	return nil
