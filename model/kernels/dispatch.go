@@ -1,17 +1,37 @@
 package kernels
 
+import "fmt"
+
 // Linear computes y = x·wᵀ + b (see RefLinear for the layout). It is the
-// entry point the model uses; it dispatches to the fastest kernel available.
+// entry point the model uses: problems big enough go to the packed,
+// register-blocked GEMM (gemm.go), split across goroutines natively; tiny
+// ones take the reference loops. Either way each output is summed in the
+// reference order (i = 0..in-1, then + b).
 func Linear(y, x []float32, rows, in int, w []float32, out int, b []float32) {
-	RefLinear(y, x, rows, in, w, out, b)
+	if b != nil && len(b) < out {
+		panic(fmt.Sprintf("kernels: Linear: bias len %d < %d", len(b), out))
+	}
+	if small(rows, out, in) {
+		RefLinear(y, x, rows, in, w, out, b)
+		return
+	}
+	gemmNT(y, out, x, in, w, in, rows, out, in, b)
 }
 
 // MatMulNT computes c = a·bᵀ (see RefMatMulNT).
 func MatMulNT(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int) {
-	RefMatMulNT(c, ldc, a, lda, b, ldb, m, n, k)
+	if small(m, n, k) {
+		RefMatMulNT(c, ldc, a, lda, b, ldb, m, n, k)
+		return
+	}
+	gemmNT(c, ldc, a, lda, b, ldb, m, n, k, nil)
 }
 
 // MatMulNN computes c = a·b (see RefMatMulNN).
 func MatMulNN(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int) {
-	RefMatMulNN(c, ldc, a, lda, b, ldb, m, n, k)
+	if small(m, n, k) {
+		RefMatMulNN(c, ldc, a, lda, b, ldb, m, n, k)
+		return
+	}
+	gemmNN(c, ldc, a, lda, b, ldb, m, n, k)
 }

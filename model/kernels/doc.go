@@ -3,4 +3,64 @@
 // the activations. Every fast kernel has a plain reference kernel beside it
 // (ref.go) and differential tests compare the two on odd shapes. All
 // matrices are row-major float32 with explicit leading dimensions.
+//
+// # f32 GEMM
+//
+// Linear, LinearPacked, MatMulNT and MatMulNN share one blocked GEMM
+// (gemm.go), pure Go so that it runs unchanged under GOOS=js GOARCH=wasm
+// (no SIMD, no threads):
+//
+//   - C is cut into tiles of at most tileMMax×tileNMax (240×240) elements,
+//     split as evenly as possible in multiples of the micro-tile. A tile is
+//     the unit of parallel work: natively (parallel_native.go) up to
+//     GOMAXPROCS goroutines (see SetMaxWorkers) take tiles from a shared
+//     counter; under js (parallel_js.go) they run in order on the caller.
+//   - For each k-block of kcBlock (256) the tile packs its rows of A into
+//     panels of 3 rows stored depth-major (a[p*3+i]) and its columns of B
+//     into panels of 3 columns (b[p*3+j]), zero-padded at the edges.
+//     LinearPacked reads B from a PackedF32 laid out the same way once at
+//     load time (packed.go), so it packs only A.
+//   - The micro-kernel kern3x3 (kernel_f32.go) keeps a 3×3 block of C in 9
+//     local variables, loads 3+3 packed values per k step and is unrolled
+//     4× over k. Loop order: row panel of A outside (3×kc values, L1), B
+//     panels inside (the tile's B block, ≤ 240 KiB, L2). Edge tiles run the
+//     same kernel on a 3×3 copy.
+//   - Each kernel call starts from the partial sums already in C, so every
+//     output element is summed p = 0, 1, …, k-1 — exactly the reference
+//     order — whatever the tiling or the number of goroutines: results are
+//     deterministic, equal across worker counts, and (where the compiler
+//     does not fuse multiply-adds: amd64 at GOAMD64=v1, wasm) bit-identical
+//     to RefLinear/RefMatMulNT/RefMatMulNN and between native and wasm.
+//     A bias is added after the sum, as in RefLinear.
+//   - Products with fewer than smallMACs multiply-adds, or fewer than 3
+//     rows or columns, use the reference loops.
+//
+// Why 3×3: the Go compiler has 16 float registers on both amd64 and wasm
+// and schedules the last additions of a loop body at its end, so larger
+// tiles (4×4, 8×8) spill on every step; see kern3x3 for measurements.
+// Also specific to Go's wasm back end: every loop iteration goes through
+// the function's br_table dispatcher, so hot loops are unrolled and kept in
+// small functions (pack3, gather3, quantizeRow).
+//
+// # int8 GEMM
+//
+// LinearInt8 (int8.go) multiplies int8 activations (QuantizeRows:
+// symmetric, one scale per row) by int8 weights (one scale per output
+// channel) with exact int32 accumulation, then scales (+ bias) as
+// RefLinearInt8 does. Its micro-kernel kernQ4x3 (kernel_int8.go) uses
+// 64-bit integer multiplies to compute three int8 products at once: three
+// weights of neighbouring output channels are packed into the 21-bit lanes
+// of one int64 (lanes3: w0 + w1·2^21 + w2·2^42, signed), so x·word holds
+// x·w0, x·w1, x·w2 in its lanes. Lane sums are exact while |Σ| < 2^20,
+// i.e. for qChunk = 60 steps even at −128·−128, after which they are split
+// (unlanes3) into int32 accumulators. The tile holds 4 rows × 3 words (9
+// channels) in 12 registers. Weights are lane-packed per tile on the fly
+// from the plain out×in int8 matrix, so no extra weight memory is kept.
+// Tiling and threading follow the f32 GEMM; integer sums are exact, so the
+// results never depend on the split.
+//
+// # Vector helpers
+//
+// Dot, Axpy and Add (vec.go) are unrolled loops for the model's hot
+// element-wise code, with RefDot, RefAxpy and RefAdd beside them.
 package kernels

@@ -128,3 +128,48 @@ func L2NormalizeRows(x []float32, rows, w int) {
 		}
 	}
 }
+
+// RefLinearInt8 is the reference for LinearInt8: with the exact int32 sum
+// acc = Σ_i xq[r,i]·wq[o,i] it sets y[r,o] = float32(acc)·xScale[r]·wScale[o]
+// (+ b[o] when b is non-nil). xq is rows×in with one scale per row, wq is
+// out×in (PyTorch layout) with one scale per output channel; y is rows×out.
+func RefLinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale []float32, rows, in, out int, b []float32) {
+	for r := 0; r < rows; r++ {
+		xr := xq[r*in : r*in+in]
+		for o := 0; o < out; o++ {
+			wo := wq[o*in : o*in+in]
+			var acc int32
+			for i, xv := range xr {
+				acc += int32(xv) * int32(wo[i])
+			}
+			v := float32(acc) * xScale[r] * wScale[o]
+			if b != nil {
+				v += b[o]
+			}
+			y[r*out+o] = v
+		}
+	}
+}
+
+// RefDot is the reference for Dot: Σ x[i]·y[i] summed in order.
+func RefDot(x, y []float32) float32 {
+	var s float32
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// RefAxpy is the reference for Axpy: y[i] += a·x[i].
+func RefAxpy(y []float32, a float32, x []float32) {
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// RefAdd is the reference for Add: dst[i] = x[i] + y[i].
+func RefAdd(dst, x, y []float32) {
+	for i, v := range x {
+		dst[i] = v + y[i]
+	}
+}
