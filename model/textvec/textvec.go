@@ -28,6 +28,20 @@ type Category struct {
 	Sentences      [2]int         `json:"sentences"` // normal, abnormal counts
 	Normal         []float32      `json:"normal"`
 	Abnormal       []float32      `json:"abnormal"`
+	// Calibration, when present, fixes the single-image score ranges for
+	// this category (fitted by 'clipad rvs -calibrate' on sample images).
+	Calibration *Calibration `json:"calibration,omitempty"`
+}
+
+// Calibration holds the ranges of s0 (CLIP abnormal probability) and s1
+// (map maximum) that map single-image scores to [0, 2].
+type Calibration struct {
+	S0Min float64 `json:"s0_min"`
+	S0Max float64 `json:"s0_max"`
+	S1Min float64 `json:"s1_min"`
+	S1Max float64 `json:"s1_max"`
+	// Images is how many images the ranges were fitted on.
+	Images int `json:"images"`
 }
 
 // Asset is the whole file.

@@ -211,3 +211,33 @@ func (s Set) ModelID(c config.Config) string {
 	}
 	return fmt.Sprintf("%s-%x", c.Name, h.Sum(nil)[:8])
 }
+
+// FileModelID computes the same id as Set.ModelID straight from a
+// safetensors file, reading one tensor at a time (so the text tower is
+// hashed without being kept in memory).
+func FileModelID(path string, c config.Config) (string, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	var buf []byte
+	for _, sp := range Expected(c, BothTowers) {
+		info, ok := f.Info(sp.Name)
+		if !ok {
+			continue
+		}
+		d, err := f.Float32(sp.Name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s%v;", sp.Name, info.Shape)
+		buf = buf[:0]
+		for _, v := range d {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		h.Write(buf)
+	}
+	return fmt.Sprintf("%s-%x", c.Name, h.Sum(nil)[:8]), nil
+}

@@ -46,6 +46,9 @@ func TestLoadAndErrors(t *testing.T) {
 	if got.ModelID(c) != set.ModelID(c) || !strings.HasPrefix(set.ModelID(c), "test-tiny-") {
 		t.Errorf("model id changed on round trip: %s vs %s", got.ModelID(c), set.ModelID(c))
 	}
+	if id, err := weights.FileModelID(p, c); err != nil || id != set.ModelID(c) {
+		t.Errorf("FileModelID %s %v, want %s", id, err, set.ModelID(c))
+	}
 	other := synth.Weights(c, 6)
 	if other.ModelID(c) == set.ModelID(c) {
 		t.Error("different weights, same model id")

@@ -1,0 +1,148 @@
+package detect
+
+import (
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"github.com/clipad/clipad/model/anomaly"
+	"github.com/clipad/clipad/model/config"
+	"github.com/clipad/clipad/model/imageio"
+	"github.com/clipad/clipad/model/preprocess"
+	"github.com/clipad/clipad/model/textvec"
+	"github.com/clipad/clipad/model/vision"
+)
+
+// DefaultSigma is the Gaussian σ of the official SDP runs (spec §4.3).
+const DefaultSigma = 8
+
+// Options of a detector.
+type Options struct {
+	Sigma         float64 // Gaussian σ in model pixels; 0 means DefaultSigma, < 0 disables smoothing
+	CleanClassRow bool    // see vision.Options
+	Limits        imageio.Limits
+}
+
+// Detector runs CLIP-AD on images with one model and one text-vector asset.
+// It is safe for concurrent use (forwards are serialised per detector; run
+// one detector per core for parallelism — they can share the Model).
+type Detector struct {
+	Cfg     config.Config
+	Model   *vision.Model
+	Text    *textvec.Asset
+	ModelID string
+	Opt     Options
+
+	mu sync.Mutex
+	ws vision.Workspace
+}
+
+// New checks that the text vectors were made for this model.
+func New(m *vision.Model, modelID string, text *textvec.Asset, opt Options) (*Detector, error) {
+	if err := text.CheckModel(modelID); err != nil {
+		return nil, err
+	}
+	if text.EmbedDim != m.Cfg.EmbedDim {
+		return nil, fmt.Errorf("text vectors are %d-d, the model embeds in %d-d", text.EmbedDim, m.Cfg.EmbedDim)
+	}
+	if opt.Sigma == 0 {
+		opt.Sigma = DefaultSigma
+	}
+	if opt.Limits == (imageio.Limits{}) {
+		opt.Limits = imageio.DefaultLimits()
+	}
+	return &Detector{Cfg: m.Cfg, Model: m, Text: text, ModelID: modelID, Opt: opt}, nil
+}
+
+// Record is the machine-readable result for one image.
+type Record struct {
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	Width    int    `json:"width"`  // original image size
+	Height   int    `json:"height"` //
+	Grid     int    `json:"grid"`
+	Size     int    `json:"size"` // model input size; Map is Size×Size
+	// PatchMap is the raw G×G SDP map (sum of the four stages' feature
+	// surgery, class token dropped) before any upsampling, row-major.
+	PatchMap []float32 `json:"patch_map"`
+	// ProbAbnormal (s0) is the CLIP abnormal probability of the final class
+	// token at logit scale 100.
+	ProbAbnormal float64 `json:"prob_abnormal"`
+	// MapMax (s1) is the maximum of the smoothed Size×Size map.
+	MapMax float64 `json:"map_max"`
+	// Score is the final image score in ScoreMode ("batch" or "single").
+	Score     float64 `json:"score"`
+	ScoreMode string  `json:"score_mode"`
+	Sigma     float64 `json:"sigma"`
+	ModelID   string  `json:"model_id"`
+	Millis    int64   `json:"ms"`
+	Error     string  `json:"error,omitempty"`
+	// Map is the smoothed Size×Size pixel map (not in JSON; written as PNGs).
+	Map []float32 `json:"-"`
+}
+
+// Analyze decodes and scores one encoded image (PNG/JPEG).
+func (d *Detector) Analyze(data []byte, name, category string) (*Record, error) {
+	img, err := imageio.Decode(data, name, d.Opt.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return d.AnalyzeImage(img, name, category)
+}
+
+// AnalyzeImage scores a decoded image.
+func (d *Detector) AnalyzeImage(img image.Image, name, category string) (*Record, error) {
+	b := img.Bounds()
+	x, err := preprocess.CLIPInput(img, d.Cfg.Vision.ImageSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	r, err := d.AnalyzeInput(x, name, category)
+	if err != nil {
+		return nil, err
+	}
+	r.Width, r.Height = b.Dx(), b.Dy()
+	return r, nil
+}
+
+// AnalyzeInput scores an already preprocessed CHW input.
+func (d *Detector) AnalyzeInput(x []float32, name, category string) (*Record, error) {
+	cat, err := d.Text.Get(category)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	d.mu.Lock()
+	out, err := d.Model.Forward(x, vision.Options{CleanClassRow: d.Opt.CleanClassRow}, &d.ws)
+	d.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return d.score(out, cat, name, t0)
+}
+
+func (d *Detector) score(out *vision.Output, cat *textvec.Category, name string, t0 time.Time) (*Record, error) {
+	v := d.Cfg.Vision
+	stages := out.Features[:]
+	raw, smooth, err := anomaly.SDPMap(stages, cat.Normal, cat.Abnormal, v.Grid(), v.ImageSize, max(d.Opt.Sigma, 0))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	E := d.Cfg.EmbedDim
+	s0, err := anomaly.ProbAbnormal(out.Features[3][:E], cat.Normal, cat.Abnormal)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	s1, err := anomaly.MaxValue(smooth)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	r := &Record{Name: name, Category: cat.Name, Width: v.ImageSize, Height: v.ImageSize, Grid: v.Grid(), Size: v.ImageSize,
+		PatchMap: raw, Map: smooth, ProbAbnormal: s0, MapMax: s1, Sigma: d.Opt.Sigma, ModelID: d.ModelID,
+		Millis: time.Since(t0).Milliseconds()}
+	if err := d.SingleScore(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
