@@ -23,7 +23,7 @@ func loadInput(path string, size int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	im, err := imageio.Decode(data, path, imageio.DefaultLimits)
+	im, err := imageio.Decode(data, path, imageio.DefaultLimits())
 	if err != nil {
 		return nil, err
 	}

@@ -10,3 +10,7 @@ import (
 func exportONNX(cfg config.Config, set weights.Set, dir string) error {
 	return fmt.Errorf("ONNX export is not wired in yet")
 }
+
+func readONNXWeights(path string, cfg config.Config) (weights.Set, error) {
+	return nil, fmt.Errorf("ONNX import is not wired in yet")
+}

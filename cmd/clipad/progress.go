@@ -93,7 +93,9 @@ func (p *progress) Done() {
 		return
 	}
 	p.finished = true
-	p.draw(time.Now())
+	if p.last.IsZero() || p.done < p.total {
+		p.draw(time.Now())
+	}
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}

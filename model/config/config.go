@@ -256,6 +256,15 @@ func ParseOpenCLIP(data []byte, name string) (Config, error) {
 			Layers: layers, HeadWidth: hw, MLPWidth: int(float64(m.Vision.Width)*ratio + 0.5)},
 		Text: Text{Context: t.Context, Vocab: t.Vocab, Width: t.Width, Heads: t.Heads, Layers: t.Layers},
 	}
+	// A config that matches a built-in architecture takes its name, so model
+	// ids do not depend on how the config was given.
+	for _, p := range presets {
+		q := p
+		q.Name = c.Name
+		if q == c {
+			c.Name = p.Name
+		}
+	}
 	return c, c.Validate()
 }
 

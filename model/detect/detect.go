@@ -69,8 +69,10 @@ type Record struct {
 	// ProbAbnormal (s0) is the CLIP abnormal probability of the final class
 	// token at logit scale 100.
 	ProbAbnormal float64 `json:"prob_abnormal"`
-	// MapMax (s1) is the maximum of the smoothed Size×Size map.
+	// MapMax (s1) is the maximum of the smoothed Size×Size map; MapMin its
+	// minimum (the raw-map PNGs are scaled from MapMin..MapMax).
 	MapMax float64 `json:"map_max"`
+	MapMin float64 `json:"map_min"`
 	// Score is the final image score in ScoreMode ("batch" or "single").
 	Score     float64 `json:"score"`
 	ScoreMode string  `json:"score_mode"`
@@ -138,8 +140,12 @@ func (d *Detector) score(out *vision.Output, cat *textvec.Category, name string,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	s1min := s1
+	for _, x := range smooth {
+		s1min = min(s1min, float64(x))
+	}
 	r := &Record{Name: name, Category: cat.Name, Width: v.ImageSize, Height: v.ImageSize, Grid: v.Grid(), Size: v.ImageSize,
-		PatchMap: raw, Map: smooth, ProbAbnormal: s0, MapMax: s1, Sigma: d.Opt.Sigma, ModelID: d.ModelID,
+		PatchMap: raw, Map: smooth, ProbAbnormal: s0, MapMax: s1, MapMin: s1min, Sigma: d.Opt.Sigma, ModelID: d.ModelID,
 		Millis: time.Since(t0).Milliseconds()}
 	if err := d.SingleScore(r); err != nil {
 		return nil, err

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/clipad/clipad/model/anomaly"
+	"github.com/clipad/clipad/model/detect"
+	"github.com/clipad/clipad/model/imageio"
+	"github.com/clipad/clipad/model/textvec"
+)
+
+func init() {
+	register("detect", "find anomalies in images, folders or globs: JSON records, heatmap PNGs, CSV summary", runDetect)
+}
+
+var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
+
+// collectInputs expands files, folders (recursively) and globs, sorted and
+// de-duplicated.
+func collectInputs(args []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, a := range args {
+		matches := []string{a}
+		if strings.ContainsAny(a, "*?[") {
+			m, err := filepath.Glob(a)
+			if err != nil {
+				return nil, fmt.Errorf("bad pattern %q: %v", a, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("no file matches %q", a)
+			}
+			matches = m
+		}
+		for _, p := range matches {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, err
+			}
+			if !st.IsDir() {
+				add(p)
+				continue
+			}
+			n := 0
+			err = filepath.WalkDir(p, func(q string, de os.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if !de.IsDir() && imageExts[strings.ToLower(filepath.Ext(q))] {
+					add(q)
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				return nil, fmt.Errorf("folder %s holds no PNG or JPEG images", p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// stemFor makes a unique, readable output name for an input path.
+func stemFor(p string, used map[string]bool) string {
+	base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+	stem := base
+	dir := filepath.Dir(p)
+	for used[stem] && dir != "." && dir != "/" {
+		stem = filepath.Base(dir) + "__" + stem
+		dir = filepath.Dir(dir)
+	}
+	for i := 2; used[stem]; i++ {
+		stem = fmt.Sprintf("%s_%d", base, i)
+	}
+	used[stem] = true
+	return stem
+}
+
+func defaultTextPath(weights string) string {
+	dir := weights
+	if st, err := os.Stat(weights); err == nil && !st.IsDir() {
+		dir = filepath.Dir(weights)
+	}
+	return filepath.Join(dir, "text_vectors.json")
+}
+
+func runDetect(args []string) error {
+	fs := flag.NewFlagSet("detect", flag.ContinueOnError)
+	wPath := fs.String("weights", "", "open_clip safetensors file, bundle directory or ONNX file")
+	cfgFlag := fs.String("config", "", "config name or open_clip_config.json (default: the one beside the weights)")
+	textPath := fs.String("text", "", "text-vector asset (default: text_vectors.json beside the weights)")
+	category := fs.String("category", "object", "category of the images (see the text-vector asset)")
+	sigma := fs.Float64("sigma", detect.DefaultSigma, "Gaussian σ of the anomaly map in model pixels (0: none)")
+	mode := fs.String("mode", detect.ModeBatch, "image score: batch (min–max over this run, the paper's protocol) or single (fixed calibration)")
+	out := fs.String("out", "clipad-out", "output directory")
+	clean := fs.Bool("clean-class-row", false, "use the clean stage class rows instead of the official in-place quirk")
+	noPNG := fs.Bool("no-png", false, "skip heatmap PNGs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *mode != detect.ModeBatch && *mode != detect.ModeSingle {
+		return fmt.Errorf("-mode must be batch or single, not %q", *mode)
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("give images, folders or globs to analyse")
+	}
+	inputs, err := collectInputs(fs.Args())
+	if err != nil {
+		return err
+	}
+	m, id, err := loadVision(*wPath, *cfgFlag)
+	if err != nil {
+		return err
+	}
+	if *textPath == "" {
+		*textPath = defaultTextPath(*wPath)
+	}
+	asset, err := textvec.Load(*textPath)
+	if err != nil {
+		return fmt.Errorf("text vectors: %w (make them with 'clipad rvs')", err)
+	}
+	sg := *sigma
+	if sg == 0 {
+		sg = -1
+	}
+	d, err := detect.New(m, id, asset, detect.Options{Sigma: sg, CleanClassRow: *clean})
+	if err != nil {
+		return err
+	}
+	if _, err := asset.Get(*category); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	pb := newProgress("detect", len(inputs))
+	used := map[string]bool{}
+	records := make([]*detect.Record, len(inputs))
+	stems := make([]string, len(inputs))
+	failed := 0
+	for i, p := range inputs {
+		stems[i] = stemFor(p, used)
+		data, err := os.ReadFile(p)
+		var r *detect.Record
+		if err == nil {
+			r, err = d.Analyze(data, p, *category)
+		}
+		if err != nil {
+			failed++
+			records[i] = &detect.Record{Name: p, Category: *category, Error: err.Error(), ModelID: id}
+			fmt.Fprintf(os.Stderr, "\nclipad detect: %v (skipped; the batch goes on)\n", err)
+		} else {
+			records[i] = r
+			if !*noPNG {
+				if err := writeHeatmaps(*out, stems[i], data, p, r); err != nil {
+					fmt.Fprintf(os.Stderr, "\nclipad detect: %s: heatmap PNG: %v\n", p, err)
+				}
+			}
+		}
+		pb.Add(1, "")
+	}
+	pb.Done()
+	if *mode == detect.ModeBatch {
+		if err := detect.ApplyBatch(records); err != nil {
+			return err
+		}
+	}
+	for i, r := range records {
+		b, _ := json.MarshalIndent(r, "", " ")
+		if err := os.WriteFile(filepath.Join(*out, stems[i]+".json"), b, 0o644); err != nil {
+			return err
+		}
+	}
+	all, _ := json.MarshalIndent(records, "", " ")
+	if err := os.WriteFile(filepath.Join(*out, "results.json"), all, 0o644); err != nil {
+		return err
+	}
+	if err := writeSummaryCSV(filepath.Join(*out, "summary.csv"), records, stems); err != nil {
+		return err
+	}
+	fmt.Printf("%d images analysed, %d failed; records, heatmaps and summary.csv in %s\n", len(inputs)-failed, failed, *out)
+	if failed == len(inputs) {
+		return fmt.Errorf("no image could be analysed")
+	}
+	return nil
+}
+
+func writeSummaryCSV(path string, rs []*detect.Record, stems []string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"file", "output", "category", "width", "height", "prob_abnormal", "map_max", "score", "score_mode", "ms", "error"})
+	for i, r := range rs {
+		w.Write([]string{r.Name, stems[i], r.Category, fmt.Sprint(r.Width), fmt.Sprint(r.Height),
+			fmt.Sprintf("%.6g", r.ProbAbnormal), fmt.Sprintf("%.6g", r.MapMax), fmt.Sprintf("%.6g", r.Score),
+			r.ScoreMode, fmt.Sprint(r.Millis), r.Error})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeHeatmaps writes <stem>_overlay.png (JET at α 0.5 over the original,
+// as the official code draws it, at the original size) and <stem>_map.png
+// (the smoothed map at the original size, 16-bit grey, scaled from the
+// record's map_min..map_max).
+func writeHeatmaps(dir, stem string, data []byte, name string, r *detect.Record) error {
+	img, err := imageio.Decode(data, name, imageio.DefaultLimits())
+	if err != nil {
+		return err
+	}
+	rgb, err := imageio.RGB8(img)
+	if err != nil {
+		return err
+	}
+	full, err := anomaly.ToOriginal(r.Map, r.Size, rgb.W, rgb.H)
+	if err != nil {
+		return err
+	}
+	ov, err := anomaly.Overlay(rgb.Pix, rgb.W, rgb.H, full, 0.5)
+	if err != nil {
+		return err
+	}
+	o := image.NewRGBA(image.Rect(0, 0, rgb.W, rgb.H))
+	for i := 0; i < rgb.W*rgb.H; i++ {
+		o.Pix[4*i], o.Pix[4*i+1], o.Pix[4*i+2], o.Pix[4*i+3] = ov[3*i], ov[3*i+1], ov[3*i+2], 255
+	}
+	if err := savePNG(filepath.Join(dir, stem+"_overlay.png"), o); err != nil {
+		return err
+	}
+	g := image.NewGray16(image.Rect(0, 0, rgb.W, rgb.H))
+	span := r.MapMax - r.MapMin
+	for i, v := range full {
+		q := 0.0
+		if span > 0 {
+			q = (float64(v) - r.MapMin) / span
+		}
+		g.SetGray16(i%rgb.W, i/rgb.W, color.Gray16{Y: uint16(max(0, min(1, q))*65535 + 0.5)})
+	}
+	return savePNG(filepath.Join(dir, stem+"_map.png"), g)
+}
+
+func savePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
