@@ -21,6 +21,10 @@ func runSynth(args []string) error {
 	out := fs.String("out", "build/synth", "output directory")
 	seed := fs.Uint64("seed", 1, "random seed")
 	withONNX := fs.Bool("onnx", false, "also write vision.onnx, vision_plain.onnx and text.onnx with the same weights")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: clipad synth [-config NAME] [-out DIR] [-seed N] [-onnx]\n\nWith -config planted it writes the analytic white-box model and its text vectors.")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,6 +37,11 @@ func runSynth(args []string) error {
 	}
 	set := synth.Weights(cfg, *seed)
 	meta := map[string]string{"clipad_synthetic": "1", "config": cfg.Name, "seed": fmt.Sprint(*seed)}
+	var tn, ta []float32
+	if cfg.Name == "planted" {
+		cfg, set, tn, ta = synth.Planted()
+		meta = map[string]string{"clipad_synthetic": "planted", "config": cfg.Name}
+	}
 	if err := safetensors.WriteFile(filepath.Join(*out, "open_clip_model.safetensors"), set.Tensors(), meta); err != nil {
 		return err
 	}
@@ -42,6 +51,11 @@ func runSynth(args []string) error {
 	}
 	if err := os.WriteFile(filepath.Join(*out, "open_clip_config.json"), cj, 0o644); err != nil {
 		return err
+	}
+	if tn != nil {
+		if err := writePlantedText(cfg, set, tn, ta, filepath.Join(*out, "text_vectors.json")); err != nil {
+			return err
+		}
 	}
 	if *withONNX {
 		if err := exportONNX(cfg, set, *out); err != nil {

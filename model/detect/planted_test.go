@@ -1,12 +1,9 @@
 package detect
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
-	"math/rand/v2"
 	"sort"
 	"testing"
 
@@ -34,29 +31,10 @@ func plantedDetector(t testing.TB) *Detector {
 	return d
 }
 
-type spot struct{ x0, y0, x1, y1 int }
+type spot = synth.Spot
 
-// plantedImage draws a noisy grey (or bluish) background with an optional
-// red rectangle, encoded as PNG so decoding is part of the test.
 func plantedImage(w, h int, s *spot, seed uint64, blue bool) []byte {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			n := uint8(rng.IntN(21))
-			c := color.RGBA{118 + n, 118 + n, 118 + n, 255}
-			if blue {
-				c = color.RGBA{40 + n, 60 + n, 190 + n, 255}
-			}
-			if s != nil && x >= s.x0 && x < s.x1 && y >= s.y0 && y < s.y1 {
-				c = color.RGBA{235 + n/2, 10 + n/2, 10 + n/2, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	png.Encode(&b, img)
-	return b.Bytes()
+	return synth.PlantedPNG(w, h, s, seed, blue)
 }
 
 // Planted spots at known places, on square and non-square originals of
@@ -72,12 +50,12 @@ func TestPlantedEndToEnd(t *testing.T) {
 		blue bool
 	}
 	cases := []tc{
-		{240, 240, &spot{16, 160, 56, 200}, false},   // bottom-left
-		{900, 900, &spot{600, 90, 760, 230}, false},  // top-right
-		{1024, 512, &spot{100, 300, 260, 420}, false}, // wide
-		{300, 800, &spot{180, 80, 260, 200}, false},   // tall
-		{640, 480, &spot{280, 200, 380, 290}, true},   // centre, blue background
-		{333, 517, &spot{20, 430, 90, 505}, false},    // odd sizes, near the corner
+		{240, 240, &spot{X0: 16, Y0: 160, X1: 56, Y1: 200}, false},    // bottom-left
+		{900, 900, &spot{X0: 600, Y0: 90, X1: 760, Y1: 230}, false},   // top-right
+		{1024, 512, &spot{X0: 100, Y0: 300, X1: 260, Y1: 420}, false}, // wide
+		{300, 800, &spot{X0: 180, Y0: 80, X1: 260, Y1: 200}, false},   // tall
+		{640, 480, &spot{X0: 280, Y0: 200, X1: 380, Y1: 290}, true},   // centre, blue background
+		{333, 517, &spot{X0: 20, Y0: 430, X1: 90, Y1: 505}, false},    // odd sizes, near the corner
 	}
 	for i := 0; i < 4; i++ { // clean images
 		cases = append(cases, tc{[]int{240, 900, 500, 320}[i], []int{240, 600, 700, 320}[i], nil, i == 3})
@@ -103,7 +81,7 @@ func TestPlantedEndToEnd(t *testing.T) {
 				best = p
 			}
 			x, y := p%c.w, p/c.w
-			mask[p] = c.s != nil && x >= c.s.x0 && x < c.s.x1 && y >= c.s.y0 && y < c.s.y1
+			mask[p] = c.s != nil && x >= c.s.X0 && x < c.s.X1 && y >= c.s.Y0 && y < c.s.Y1
 		}
 		maps = append(maps, full)
 		masks = append(masks, mask)
@@ -120,8 +98,8 @@ func TestPlantedEndToEnd(t *testing.T) {
 					hot = k
 				}
 			}
-			cx := float64(c.s.x0+c.s.x1) / 2 / float64(c.w) * float64(g)
-			cy := float64(c.s.y0+c.s.y1) / 2 / float64(c.h) * float64(g)
+			cx := float64(c.s.X0+c.s.X1) / 2 / float64(c.w) * float64(g)
+			cy := float64(c.s.Y0+c.s.Y1) / 2 / float64(c.h) * float64(g)
 			if dx, dy := float64(hot%g)-cx+0.5, float64(hot/g)-cy+0.5; dx*dx+dy*dy > 2.5 {
 				t.Errorf("%s: hottest grid cell (%d,%d) is far from the spot centre (%.1f,%.1f)", name, hot%g, hot/g, cx, cy)
 			}
@@ -168,7 +146,7 @@ func TestPlantedIgnoresOtherColours(t *testing.T) {
 			img.Set(x, y, c)
 		}
 	}
-	red := plantedImage(240, 240, &spot{100, 100, 140, 140}, 1, false)
+	red := plantedImage(240, 240, &spot{X0: 100, Y0: 100, X1: 140, Y1: 140}, 1, false)
 	rb, _ := d.AnalyzeImage(img, "blue", "object")
 	rr, _ := d.Analyze(red, "red", "object")
 	if !(rr.MapMax > rb.MapMax+0.5) {

@@ -1,7 +1,11 @@
 package synth
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 
 	"github.com/clipad/clipad/model/config"
 	"github.com/clipad/clipad/model/weights"
@@ -106,4 +110,38 @@ func Planted() (config.Config, weights.Set, []float32, []float32) {
 
 func blockPrefix(b int) string {
 	return fmt.Sprintf("visual.transformer.resblocks.%d.", b)
+}
+
+// Spot is a rectangle [X0,X1)×[Y0,Y1) in image pixels.
+type Spot struct{ X0, Y0, X1, Y1 int }
+
+// Contains reports whether pixel (x, y) lies in the spot.
+func (s *Spot) Contains(x, y int) bool {
+	return s != nil && x >= s.X0 && x < s.X1 && y >= s.Y0 && y < s.Y1
+}
+
+// PlantedPNG draws a test image for the planted model: a noisy grey (or
+// bluish) background with an optional red rectangle (the planted anomaly),
+// PNG-encoded. Deterministic for a seed.
+func PlantedPNG(w, h int, s *Spot, seed uint64, blue bool) []byte {
+	r := &rng{s: seed*0x9e3779b97f4a7c15 + 7}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			n := uint8(r.next() % 21)
+			c := color.RGBA{118 + n, 118 + n, 118 + n, 255}
+			if blue {
+				c = color.RGBA{40 + n, 60 + n, 190 + n, 255}
+			}
+			if s.Contains(x, y) {
+				c = color.RGBA{235 + n/2, 10 + n/2, 10 + n/2, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err) // cannot fail for an in-memory RGBA image
+	}
+	return b.Bytes()
 }
