@@ -3,7 +3,8 @@ module github.com/clipad/clipad
 go 1.26.8
 
 require (
-	github.com/syumai/workers v0.32.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	golang.org/x/text v0.44.0
+	google.golang.org/protobuf v1.36.12
 )
+
+require github.com/syumai/workers v0.32.0 // indirect
