@@ -59,6 +59,35 @@
 // Tiling and threading follow the f32 GEMM; integer sums are exact, so the
 // results never depend on the split.
 //
+// # SIMD kernel module (browser, Node)
+//
+// Go 1.26 emits no wasm SIMD, so for GOOS=js GOARCH=wasm builds with the
+// simd tag the products go to a small hand-written wasm SIMD module,
+// model/kernels/simd/kernels.wasm (source kernels.wat, rebuilt by
+// simd/build.sh with WABT's wat2wasm; make simd-module). It imports the Go
+// instance's memory — it has no memory, data, globals or stack of its own
+// (TestSIMDModule checks the binary) — and Go calls its exports through
+// //go:wasmimport clipad_simd trampolines that js/simd/simd.js installs
+// (simd_js.go). Linear, MatMulNT and MatMulNN (sgemm: B packed in 8-column
+// panels, a 4×8 f32x4 micro-kernel) and LinearInt8 (qgemm: i16 pairs and
+// i32x4.dot_i16x8_s, 4×8) use it for every product that would take the
+// blocked Go kernels; LinearPacked keeps its Go kernel. Each f32 element
+// is still summed p = 0..k-1 with separate multiplies and adds, and int8
+// sums are exact, so the results are bit-identical to the Go kernels and
+// the references. Go checks every shape before passing raw addresses; the
+// module writes only the output and a scratch buffer Go allocates.
+//
+// When the module is not there — builds without the tag, natively, a host
+// that did not link it (simd.js falls back when WebAssembly.validate fails)
+// — or SetSIMD(false), everything runs on the pure-Go kernels above.
+// SIMDLinked reports which. Tests: go test (module structure, fresh
+// build), and under GOOS=js GOARCH=wasm -tags simd with
+// js/simd/go_js_wasm_exec_simd as -exec (make test-simd) the differential
+// tests simd_test.go plus every other test on the SIMD path; the same with
+// CLIPAD_SIMD=0 checks the fallback. Measured in Node 20 on this EPYC
+// (BenchmarkSIMDvsGo): f32 ≈ 33-37 GFLOP/s vs ≈ 8.4 in Go, int8 ≈ 66-70
+// GOP/s vs ≈ 14.5.
+//
 // # Vector helpers
 //
 // Dot, Axpy and Add (vec.go) are unrolled loops for the model's hot

@@ -116,6 +116,9 @@ func LinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale []fl
 		RefLinearInt8(y, xq, xScale, wq, wScale, rows, in, out, b)
 		return
 	}
+	if simdLinearInt8(y, xq, xScale, wq, wScale, rows, in, out, b) { // simd.go
+		return
+	}
 	runInt8(rows, in, out, xq, wq, func(i0, j0, nrow, ncol int, acc []int32, ld int) {
 		for r := 0; r < nrow; r++ {
 			xs := xScale[i0+r]

@@ -1,0 +1,268 @@
+package kernels
+
+import (
+	"math"
+	"math/rand"
+	"os"
+	"testing"
+)
+
+// These tests run in every build. Where the SIMD module is linked
+// (GOOS=js GOARCH=wasm -tags simd under js/simd/go_js_wasm_exec_simd) they
+// compare it with the pure-Go kernels and the references; elsewhere the
+// SIMD-only parts skip and the rest checks the fallback.
+
+// TestSIMDLinkState checks that the Go side sees what the host did: the
+// SIMD exec wrapper says in CLIPAD_SIMD_LINKED whether it linked the
+// module; without the wrapper (native, stock go_js_wasm_exec) nothing may
+// be linked.
+func TestSIMDLinkState(t *testing.T) {
+	_ = os.Getenv("CLIPAD_SIMD") // read by the wrapper; keeps it in the test cache key
+	switch v := os.Getenv("CLIPAD_SIMD_LINKED"); v {
+	case "":
+		if SIMDLinked() {
+			t.Fatal("SIMD module linked without the SIMD exec wrapper")
+		}
+	case "0", "1":
+		if SIMDLinked() != (v == "1") {
+			t.Fatalf("host says linked=%s, Go sees SIMDLinked()=%v", v, SIMDLinked())
+		}
+	default:
+		t.Fatalf("CLIPAD_SIMD_LINKED=%q", v)
+	}
+	t.Logf("SIMD linked: %v", SIMDLinked())
+}
+
+func requireSIMD(t *testing.T) {
+	t.Helper()
+	if !SIMDLinked() {
+		t.Skip("SIMD module not linked (needs GOOS=js GOARCH=wasm -tags simd with js/simd/go_js_wasm_exec_simd)")
+	}
+	if !SetSIMD(true) {
+		t.Fatal("SIMD was left disabled")
+	}
+}
+
+// viaSIMD runs f and requires that it made exactly want calls into the
+// SIMD module.
+func viaSIMD(t *testing.T, want int64, what string, f func()) {
+	t.Helper()
+	before := simdCalls.Load()
+	f()
+	if got := simdCalls.Load() - before; got != want {
+		t.Fatalf("%s: %d SIMD calls, want %d", what, got, want)
+	}
+}
+
+// goOnly runs f with the SIMD kernels disabled.
+func goOnly(f func()) {
+	defer SetSIMD(SetSIMD(false))
+	f()
+}
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] SIMD %v != Go %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestSIMDGemm compares the SIMD f32 products with the tolerance of the
+// other GEMM tests (1e-5 relative to Σ|terms|, every element on the cheap
+// shapes, a sample on the big ones) and bit for bit with the pure-Go
+// kernels: both sum every element in the reference order without fused
+// multiply-adds. Operands are strided with sentinels in the gaps.
+func TestSIMDGemm(t *testing.T) {
+	requireSIMD(t)
+	cheap, big := testShapes()
+	for idx, s := range append(cheap, big...) {
+		all := idx < len(cheap)
+		m, k, n := s.m, s.k, s.n
+		calls := int64(1)
+		if small(m, n, k) {
+			calls = 0 // the reference loops, in every build
+		}
+		rng := rand.New(rand.NewSource(int64(5000 + idx)))
+		lda, ldb, ldc := k+idx%5, k+idx%3, n+idx%7
+		a := strided(rng, m, k, lda)
+		bt := strided(rng, n, k, ldb)
+		c := strided(rng, m, n, ldc)
+		viaSIMD(t, calls, "MatMulNT", func() { MatMulNT(c, ldc, a, lda, bt, ldb, m, n, k) })
+		checkGaps(t, c, m, n, ldc)
+		checkElems(t, c, ldc, m, n, all, dotNT(a, lda, bt, ldb, k))
+		cg := strided(rng, m, n, ldc)
+		goOnly(func() { MatMulNT(cg, ldc, a, lda, bt, ldb, m, n, k) })
+		sameBits(t, "MatMulNT", c, cg)
+
+		ldb = n + idx%4
+		bn := strided(rng, k, n, ldb)
+		viaSIMD(t, calls, "MatMulNN", func() { MatMulNN(c, ldc, a, lda, bn, ldb, m, n, k) })
+		checkGaps(t, c, m, n, ldc)
+		checkElems(t, c, ldc, m, n, all, dotNN(a, lda, bn, ldb, k))
+		goOnly(func() { MatMulNN(cg, ldc, a, lda, bn, ldb, m, n, k) })
+		sameBits(t, "MatMulNN", c, cg)
+
+		x := randSlice(rng, m*k)
+		w := randSlice(rng, n*k)
+		var bias []float32
+		want := dotNT(x, k, w, k, k)
+		if idx%2 == 0 {
+			bias = randSlice(rng, n)
+			want = withBias(want, bias)
+		}
+		y := randSlice(rng, m*n)
+		viaSIMD(t, calls, "Linear", func() { Linear(y, x, m, k, w, n, bias) })
+		checkElems(t, y, n, m, n, all, want)
+		yg := randSlice(rng, m*n)
+		goOnly(func() { Linear(yg, x, m, k, w, n, bias) })
+		sameBits(t, "Linear", y, yg)
+	}
+}
+
+// TestSIMDBitwiseReference: the SIMD f32 products equal the reference
+// loops bit for bit (wasm never fuses multiply-adds), on shapes that cross
+// every block edge: rows mod 4, columns mod 8, depth mod 4 and past the
+// 256-deep blocks, and more columns than one packed block (256).
+func TestSIMDBitwiseReference(t *testing.T) {
+	requireSIMD(t)
+	for idx, s := range []shape{{4, 512, 8}, {5, 513, 9}, {7, 65, 97}, {226, 97, 64}, {197, 64, 197}, {3, 513, 263}, {15, 1024, 515}} {
+		rng := rand.New(rand.NewSource(int64(6000 + idx)))
+		m, k, n := s.m, s.k, s.n
+		a := randSlice(rng, m*k)
+		bt := randSlice(rng, n*k)
+		bn := randSlice(rng, k*n)
+		bias := randSlice(rng, n)
+		got, want := make([]float32, m*n), make([]float32, m*n)
+		viaSIMD(t, 1, "MatMulNT", func() { MatMulNT(got, n, a, k, bt, k, m, n, k) })
+		RefMatMulNT(want, n, a, k, bt, k, m, n, k)
+		sameBits(t, "MatMulNT", got, want)
+		viaSIMD(t, 1, "MatMulNN", func() { MatMulNN(got, n, a, k, bn, n, m, n, k) })
+		RefMatMulNN(want, n, a, k, bn, n, m, n, k)
+		sameBits(t, "MatMulNN", got, want)
+		viaSIMD(t, 1, "Linear", func() { Linear(got, a, m, k, bt, n, bias) })
+		RefLinear(want, a, m, k, bt, n, bias)
+		sameBits(t, "Linear", got, want)
+	}
+}
+
+// TestSIMDAttention runs the strided attention products of the vision
+// tower (one head of a 197-token, 3×768-wide qkv buffer) on the module.
+func TestSIMDAttention(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewSource(7))
+	T, W, hw := 197, 768, 64
+	qkv := randSlice(rng, T*3*W)
+	scores := make([]float32, T*T)
+	want := make([]float32, T*T)
+	viaSIMD(t, 1, "scores", func() { MatMulNT(scores, T, qkv[hw:], 3*W, qkv[W+hw:], 3*W, T, T, hw) })
+	RefMatMulNT(want, T, qkv[hw:], 3*W, qkv[W+hw:], 3*W, T, T, hw)
+	sameBits(t, "scores", scores, want)
+	out := randSlice(rng, T*W) // the head writes columns hw..2hw-1 only
+	outRef := make([]float32, len(out))
+	copy(outRef, out)
+	viaSIMD(t, 1, "values", func() { MatMulNN(out[hw:], W, scores, T, qkv[2*W+hw:], 3*W, T, hw, T) })
+	RefMatMulNN(outRef[hw:], W, scores, T, qkv[2*W+hw:], 3*W, T, hw, T)
+	sameBits(t, "values (and the columns around them)", out, outRef)
+}
+
+// TestSIMDInt8Exact requires the SIMD int8 accumulators to equal the exact
+// int32 sums, on odd shapes (rows mod 4, channels mod 8, odd depths),
+// random full-range values and the ±128 extremes.
+func TestSIMDInt8Exact(t *testing.T) {
+	requireSIMD(t)
+	shapes := []shape{{1, 1, 1}, {4, 60, 9}, {7, 65, 97}, {15, 3, 64}, {226, 97, 65}, {197, 768, 64},
+		{5, 241, 10}, {15, 896, 1024}, {8, 3584, 19}, {226, 481, 253}, {3, 17, 8}, {4, 16, 8}, {9, 33, 300}, {6, 2, 15}}
+	for idx, s := range shapes {
+		rng := rand.New(rand.NewSource(int64(idx)))
+		xq := randInt8(rng, s.m*s.k)
+		wq := randInt8(rng, s.n*s.k)
+		if idx%3 == 1 { // saturate: products of ±128 everywhere
+			for i := range xq {
+				xq[i] = -128
+			}
+			for i := range wq {
+				wq[i] = int8(-128 + 255*(i%2))
+			}
+		}
+		want := refAccInt8(xq, wq, s.m, s.k, s.n)
+		got := make([]int32, s.m*s.n+8)
+		for i := range got {
+			got[i] = 0x5a5a5a5a
+		}
+		viaSIMD(t, 1, "acc", func() {
+			if !simdInt8Acc(got[:s.m*s.n], xq, wq, s.m, s.k, s.n) {
+				t.Fatal("simdInt8Acc refused")
+			}
+		})
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%v: acc[%d] = %d, want %d", s, i, got[i], want[i])
+			}
+		}
+		for i := s.m * s.n; i < len(got); i++ {
+			if got[i] != 0x5a5a5a5a {
+				t.Fatalf("%v: written past the end at %d", s, i)
+			}
+		}
+	}
+}
+
+// TestSIMDLinearInt8 compares LinearInt8 on the module with RefLinearInt8
+// bit for bit: the sums are exact and the epilogue float32(acc)·xs·ws (+b)
+// is evaluated in the reference's order.
+func TestSIMDLinearInt8(t *testing.T) {
+	requireSIMD(t)
+	shapes := []shape{{7, 65, 97}, {226, 768, 65}, {197, 1024, 97}, {15, 3584, 64}, {5, 333, 11}, {197, 768, 3072}}
+	for idx, s := range shapes {
+		rng := rand.New(rand.NewSource(int64(100 + idx)))
+		xq := randInt8(rng, s.m*s.k)
+		wq := randInt8(rng, s.n*s.k)
+		xs := randSlice(rng, s.m)
+		ws := randSlice(rng, s.n)
+		var bias []float32
+		if idx%2 == 0 {
+			bias = randSlice(rng, s.n)
+		}
+		got := make([]float32, s.m*s.n)
+		want := make([]float32, s.m*s.n)
+		viaSIMD(t, 1, "LinearInt8", func() { LinearInt8(got, xq, xs, wq, ws, s.m, s.k, s.n, bias) })
+		RefLinearInt8(want, xq, xs, wq, ws, s.m, s.k, s.n, bias)
+		sameBits(t, "LinearInt8", got, want)
+	}
+}
+
+// TestSIMDFallback: with the SIMD kernels disabled (or never linked) the
+// products run in Go, make no module calls and stay exact. The whole suite
+// also runs with the module withheld (make test-simd, CLIPAD_SIMD=0).
+func TestSIMDFallback(t *testing.T) {
+	prev := SetSIMD(false)
+	defer SetSIMD(prev)
+	if simdOn() {
+		t.Fatal("SIMD still on after SetSIMD(false)")
+	}
+	rng := rand.New(rand.NewSource(11))
+	m, k, n := 31, 300, 45
+	x := randSlice(rng, m*k)
+	w := randSlice(rng, n*k)
+	bias := randSlice(rng, n)
+	got, want := make([]float32, m*n), make([]float32, m*n)
+	viaSIMD(t, 0, "Linear", func() { Linear(got, x, m, k, w, n, bias) })
+	if !compilerFuses() {
+		RefLinear(want, x, m, k, w, n, bias)
+		sameBits(t, "Linear (Go)", got, want)
+	}
+	xq, xs := QuantizeRows(x, m, k)
+	wq, ws := QuantizeRows(w, n, k)
+	viaSIMD(t, 0, "LinearInt8", func() { LinearInt8(got, xq, xs, wq, ws, m, k, n, bias) })
+	RefLinearInt8(want, xq, xs, wq, ws, m, k, n, bias)
+	sameBits(t, "LinearInt8 (Go)", got, want)
+	if SetSIMD(prev) {
+		t.Fatal("SetSIMD did not report the disabled state")
+	}
+	if SIMDLinked() && prev {
+		viaSIMD(t, 1, "Linear re-enabled", func() { Linear(got, x, m, k, w, n, bias) })
+	}
+	SetSIMD(false)
+}
