@@ -9,6 +9,7 @@ BUILD := build
 SHARED ?= ../shared
 CLIPAD := $(BUILD)/clipad
 CLIPAD_WASM := $(BUILD)/clipad.wasm
+CLIPAD_WASM_SIMD := $(BUILD)/clipad-simd.wasm
 
 # Real weights (make model): open_clip ViT-B-16-plus-240, laion400m_e31.
 MODEL_DIR ?= models/ViT-B-16-plus-240
@@ -20,6 +21,8 @@ TOKENIZER_REPO ?= openai/clip-vit-base-patch16
 WASM_TEST_PKGS ?= ./model/...
 
 .PHONY: all setup build test test-go test-wasm parity parity-small parity-full model clean
+
+include model/kernels/simd/simd.mk
 
 all: build
 
@@ -36,11 +39,16 @@ $(CLIPAD_WASM): FORCE
 	@mkdir -p $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build -o $@ ./cmd/clipad
 
+$(CLIPAD_WASM_SIMD): FORCE
+	@mkdir -p $(BUILD)
+	GOOS=js GOARCH=wasm $(GO) build -tags simd -o $@ ./cmd/clipad
+
 FORCE:
 
 test: setup build
 	$(MAKE) test-go
 	$(MAKE) test-wasm
+	$(MAKE) test-simd
 	$(MAKE) parity
 
 test-go:
@@ -57,10 +65,10 @@ PARITY_TEXT := -text "a photo of a damaged bottle." -text "a cropped photo of th
 
 parity: parity-small parity-full
 
-parity-small: setup build $(CLIPAD_WASM)
+parity-small: setup build $(CLIPAD_WASM) $(CLIPAD_WASM_SIMD)
 	$(call parity_run,test-small,$(BUILD)/parity/test-small)
 
-parity-full: setup build $(CLIPAD_WASM)
+parity-full: setup build $(CLIPAD_WASM) $(CLIPAD_WASM_SIMD)
 	$(call parity_run,ViT-B-16-plus-240,$(BUILD)/parity/full)
 
 define parity_run
@@ -68,7 +76,8 @@ define parity_run
 	$(CLIPAD) synth -config $(1) -out $(2)/model -onnx
 	$(CLIPAD) forward -config $(1) -weights $(2)/model/open_clip_model.safetensors -image $(PARITY_IMAGE) -tokenizer $(SHARED)/data/clip $(PARITY_TEXT) -out $(2)/native
 	$(WASM_EXEC) $(CLIPAD_WASM) forward -config $(1) -weights $(2)/model/open_clip_model.safetensors -image $(PARITY_IMAGE) -tokenizer $(SHARED)/data/clip $(PARITY_TEXT) -out $(2)/wasm
-	node js/parity/parity.mjs --onnx $(2)/model --dump native=$(2)/native --dump wasm=$(2)/wasm --label $(1)
+	$(SIMD_EXEC) $(CLIPAD_WASM_SIMD) forward -config $(1) -weights $(2)/model/open_clip_model.safetensors -image $(PARITY_IMAGE) -tokenizer $(SHARED)/data/clip $(PARITY_TEXT) -out $(2)/wasm-simd
+	node js/parity/parity.mjs --onnx $(2)/model --dump native=$(2)/native --dump wasm=$(2)/wasm --dump wasm-simd=$(2)/wasm-simd --label $(1)
 endef
 
 # Real weights: needs internet. Fails with one sentence where there is none.
