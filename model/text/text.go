@@ -40,21 +40,20 @@ func New(cfg config.Config, s weights.Set) (*Model, error) {
 
 // Encode returns the projected (not normalised) feature of each token
 // sequence (each of length Context, padded with zeros), N×E.
+//
+// The attention is causal, so positions after a sequence's end-of-text
+// token cannot influence it: only the first eot+1 positions are computed
+// (the same result as the full padded sequence). Sequences are processed
+// in batches whose tokens are stacked into one matrix for the linear
+// layers (attention stays per sequence); the kernels' results do not
+// depend on the batching, row for row.
 func (m *Model) Encode(tokens [][]int32) ([][]float32, error) {
 	t := m.Cfg.Text
 	W := t.Width
-	ctx := t.Context
-	x := make([]float32, ctx*W)
-	lnb := make([]float32, ctx*W)
-	qkv := make([]float32, ctx*3*W)
-	attn := make([]float32, ctx*W)
-	tmp := make([]float32, ctx*W)
-	scores := make([]float32, ctx*ctx)
-	mlp := make([]float32, ctx*4*W)
-	var out [][]float32
+	lens := make([]int, len(tokens))
 	for n, seq := range tokens {
-		if len(seq) != ctx {
-			return nil, fmt.Errorf("text: sequence %d has %d tokens, expected %d", n, len(seq), ctx)
+		if len(seq) != t.Context {
+			return nil, fmt.Errorf("text: sequence %d has %d tokens, expected %d", n, len(seq), t.Context)
 		}
 		eot := 0
 		for i, id := range seq {
@@ -65,40 +64,72 @@ func (m *Model) Encode(tokens [][]int32) ([][]float32, error) {
 				eot = i
 			}
 		}
-		for i, id := range seq[:eot+1] {
-			copy(x[i*W:(i+1)*W], m.TokenEmb[int(id)*W:(int(id)+1)*W])
+		lens[n] = eot + 1
+	}
+	const maxRows = 2048
+	out := make([][]float32, 0, len(tokens))
+	var x, lnb, qkv, attn, tmp, mlp []float32
+	scores := make([]float32, t.Context*t.Context)
+	for lo := 0; lo < len(tokens); {
+		hi, rows := lo, 0
+		for hi < len(tokens) && (hi == lo || rows+lens[hi] <= maxRows) {
+			rows += lens[hi]
+			hi++
 		}
-		// Causal attention: positions after the end-of-text token cannot
-		// influence it, so only the first eot+1 positions are computed
-		// (exactly the same result as the full padded sequence).
-		C := eot + 1
-		for i := 0; i < C*W; i++ {
-			x[i] += m.PosEmb[i]
+		x = grow(x, rows*W)
+		lnb = grow(lnb, rows*W)
+		qkv = grow(qkv, rows*3*W)
+		attn = grow(attn, rows*W)
+		tmp = grow(tmp, rows*W)
+		mlp = grow(mlp, rows*4*W)
+		off := 0
+		for n := lo; n < hi; n++ {
+			for i, id := range tokens[n][:lens[n]] {
+				r := x[(off+i)*W : (off+i+1)*W]
+				copy(r, m.TokenEmb[int(id)*W:(int(id)+1)*W])
+				for j := range r {
+					r[j] += m.PosEmb[i*W+j]
+				}
+			}
+			off += lens[n]
 		}
 		for b := range m.Blocks {
 			blk := &m.Blocks[b]
-			kernels.LayerNorm(lnb, x, C, W, blk.LN1.G, blk.LN1.B, m.Cfg.LNEps)
-			blk.QKV.Apply(qkv, lnb, C)
-			vision.Attention(attn, qkv, scores, C, W, t.HeadWidth(), false, true)
-			blk.Out.Apply(tmp, attn, C)
-			for i := 0; i < C*W; i++ {
-				x[i] += tmp[i]
+			kernels.LayerNorm(lnb, x, rows, W, blk.LN1.G, blk.LN1.B, m.Cfg.LNEps)
+			blk.QKV.Apply(qkv, lnb, rows)
+			off = 0
+			for n := lo; n < hi; n++ {
+				vision.Attention(attn[off*W:], qkv[off*3*W:], scores, lens[n], W, t.HeadWidth(), false, true)
+				off += lens[n]
 			}
-			kernels.LayerNorm(lnb, x, C, W, blk.LN2.G, blk.LN2.B, m.Cfg.LNEps)
-			blk.FC.Apply(mlp, lnb, C)
+			blk.Out.Apply(tmp, attn, rows)
+			kernels.Add(x, x, tmp)
+			kernels.LayerNorm(lnb, x, rows, W, blk.LN2.G, blk.LN2.B, m.Cfg.LNEps)
+			blk.FC.Apply(mlp, lnb, rows)
 			vision.Act(mlp, m.Cfg.QuickGELU)
-			blk.Proj.Apply(tmp, mlp, C)
-			for i := 0; i < C*W; i++ {
-				x[i] += tmp[i]
-			}
+			blk.Proj.Apply(tmp, mlp, rows)
+			kernels.Add(x, x, tmp)
 		}
-		row := make([]float32, W)
-		kernels.LayerNorm(row, x[eot*W:(eot+1)*W], 1, W, m.LNFinal.G, m.LNFinal.B, m.Cfg.LNEps)
-		f := make([]float32, m.Cfg.EmbedDim)
-		kernels.Linear(f, row, 1, W, m.ProjT, m.Cfg.EmbedDim, nil)
-		out = append(out, f)
+		off = 0
+		for n := lo; n < hi; n++ {
+			eot := off + lens[n] - 1
+			row := make([]float32, W)
+			kernels.LayerNorm(row, x[eot*W:(eot+1)*W], 1, W, m.LNFinal.G, m.LNFinal.B, m.Cfg.LNEps)
+			f := make([]float32, m.Cfg.EmbedDim)
+			kernels.Linear(f, row, 1, W, m.ProjT, m.Cfg.EmbedDim, nil)
+			out = append(out, f)
+			off += lens[n]
+		}
+		lo = hi
 	}
 	return out, nil
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
 
 // Embed returns L2-normalised text embeddings (spec §2.2).
