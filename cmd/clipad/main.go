@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -28,7 +30,7 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-15s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(os.Stderr, "\nrun 'clipad <command> -h' for a command's flags")
 }
@@ -47,7 +49,9 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	if err := c.run(os.Args[2:]); err != nil {
+	if err := c.run(os.Args[2:]); errors.Is(err, flag.ErrHelp) {
+		return
+	} else if err != nil {
 		fmt.Fprintf(os.Stderr, "clipad %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
