@@ -18,11 +18,12 @@ MODEL_REPO ?= timm/vit_base_patch16_plus_clip_240.laion400m_e31
 TOKENIZER_REPO ?= openai/clip-vit-base-patch16
 
 # Packages whose tests also run under GOOS=js GOARCH=wasm (Node).
-WASM_TEST_PKGS ?= ./model/...
+WASM_TEST_PKGS ?= ./model/... ./wasm
 
 .PHONY: all setup build test test-go test-wasm parity parity-small parity-full model clean
 
 include model/kernels/simd/simd.mk
+include cmd/worker/worker.mk
 
 all: build
 
@@ -50,6 +51,7 @@ test: setup build
 	$(MAKE) test-wasm
 	$(MAKE) test-simd
 	$(MAKE) parity
+	$(MAKE) test-worker
 
 test-go:
 	$(GO) vet ./...
