@@ -63,6 +63,22 @@ type Manifest struct {
 	Tensors    []TensorEntry   `json:"tensors"`
 	Shards     []Shard         `json:"shards"`
 	Extras     json.RawMessage `json:"extras,omitempty"`
+	// SDPPlus is present when the bundle also holds the SDP+ layers
+	// (tensors SDPPlusPrefix+"fc.{0..3}.weight" [E,W] and ".bias" [E],
+	// stored f32 after the vision tower); it carries the layers' checkpoint
+	// metadata (see package sdpplus).
+	SDPPlus map[string]string `json:"sdp_plus,omitempty"`
+}
+
+// SDPPlusPrefix prefixes the names of a bundle's optional SDP+ tensors.
+const SDPPlusPrefix = "sdp_plus."
+
+// ExtraTensor is an additional float32 tensor stored after the vision
+// tower (e.g. the SDP+ layers).
+type ExtraTensor struct {
+	Name  string
+	Shape []int
+	Data  []float32
 }
 
 // Quantized reports whether a tensor is quantized in int8/int4 bundles:
@@ -91,6 +107,11 @@ type WriteOptions struct {
 	Synthetic bool
 	Note      string
 	MaxShard  int64 // 0 = MaxShardBytes
+	// Extra tensors are stored f32 after the vision tower; SDPPlus (the
+	// SDP+ layers' metadata) marks the bundle as holding the SDP+ layers,
+	// which Extra must then contain (see Manifest.SDPPlus).
+	Extra   []ExtraTensor
+	SDPPlus map[string]string
 }
 
 func f32Bytes(v []float32) []byte {
@@ -152,7 +173,20 @@ func WriteBundle(dir string, cfg config.Config, set weights.Set, modelID string,
 		}
 		m.Tensors = append(m.Tensors, e)
 	}
+	for _, x := range opt.Extra {
+		if safeElems(x.Shape) != len(x.Data) {
+			return nil, fmt.Errorf("bundle: extra tensor %q: shape %v does not match %d values", x.Name, x.Shape, len(x.Data))
+		}
+		m.Tensors = append(m.Tensors, TensorEntry{Name: x.Name, DType: "f32", Shape: x.Shape, Data: put(f32Bytes(x.Data))})
+	}
+	if opt.SDPPlus != nil && len(opt.SDPPlus) == 0 {
+		return nil, fmt.Errorf("bundle: the SDP+ metadata is empty (it marks the bundle as having SDP+ layers)")
+	}
+	m.SDPPlus = opt.SDPPlus
 	m.TotalBytes = int64(len(stream))
+	if err := checkExtras(m, int64(len(stream))); err != nil {
+		return nil, err
+	}
 	for i := 0; int64(len(stream)) > 0; i++ {
 		n := min(int64(len(stream)), maxShard)
 		chunk := stream[:n]

@@ -88,7 +88,80 @@ func ParseManifest(data []byte, wantModel string) (*Manifest, error) {
 			return nil, fmt.Errorf("bundle manifest: tensor %q needs %d bytes at a valid offset, has %d at %d", sp.Name, want, e.Data.Bytes, e.Data.Offset)
 		}
 	}
+	if err := checkExtras(&m, m.TotalBytes); err != nil {
+		return nil, err
+	}
 	return &m, nil
+}
+
+// maxExtraTensors bounds the tensors a bundle may hold besides the tower.
+const maxExtraTensors = 64
+
+// safeElems is the element count of shape, or −1 for a shape with a
+// non-positive or too large dimension.
+func safeElems(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		if d < 1 || d > 1<<28 || n > (1<<28)/d {
+			return -1
+		}
+		n *= d
+	}
+	return n
+}
+
+// checkExtras validates the tensors that are not part of the vision tower
+// (f32, sane shapes, data inside the bundle, unique names) and, when the
+// manifest says so, the SDP+ group: SDPPlusPrefix+"fc.{0..3}.weight"
+// [E,W] and ".bias" [E] for the config's width W and embedding E.
+func checkExtras(m *Manifest, total int64) error {
+	tower := map[string]bool{}
+	for _, sp := range weights.Expected(m.Config, weights.VisionTower) {
+		tower[sp.Name] = true
+	}
+	seen := map[string]TensorEntry{}
+	extras := 0
+	for _, e := range m.Tensors {
+		if _, dup := seen[e.Name]; dup {
+			return fmt.Errorf("bundle manifest: tensor %q is listed twice", e.Name)
+		}
+		seen[e.Name] = e
+		if tower[e.Name] {
+			continue
+		}
+		if extras++; extras > maxExtraTensors {
+			return fmt.Errorf("bundle manifest: more than %d tensors besides the vision tower", maxExtraTensors)
+		}
+		n := safeElems(e.Shape)
+		if e.DType != "f32" || n < 0 {
+			return fmt.Errorf("bundle manifest: extra tensor %q must be f32 with a valid shape (has %s %v)", e.Name, e.DType, e.Shape)
+		}
+		if e.Data.Bytes != 4*int64(n) || e.Data.Offset < 0 || e.Data.Offset+e.Data.Bytes > total || e.Scales != nil {
+			return fmt.Errorf("bundle manifest: extra tensor %q needs %d bytes at a valid offset, has %d at %d", e.Name, 4*n, e.Data.Bytes, e.Data.Offset)
+		}
+	}
+	if m.SDPPlus == nil {
+		return nil
+	}
+	W, E := m.Config.Vision.Width, m.Config.EmbedDim
+	for k := 0; k < 4; k++ {
+		for _, want := range []struct {
+			name  string
+			shape []int
+		}{
+			{fmt.Sprintf("%sfc.%d.weight", SDPPlusPrefix, k), []int{E, W}},
+			{fmt.Sprintf("%sfc.%d.bias", SDPPlusPrefix, k), []int{E}},
+		} {
+			e, ok := seen[want.name]
+			if !ok {
+				return fmt.Errorf("bundle manifest: says it has SDP+ layers but tensor %q is missing", want.name)
+			}
+			if fmt.Sprint(e.Shape) != fmt.Sprint(want.shape) {
+				return fmt.Errorf("bundle manifest: SDP+ tensor %q has shape %v, the config needs %v", want.name, e.Shape, want.shape)
+			}
+		}
+	}
+	return nil
 }
 
 // Loader assembles a bundle's tensors from its shards, fed one at a time

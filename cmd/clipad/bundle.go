@@ -19,6 +19,8 @@ func runBundle(args []string) error {
 	cfgFlag := fs.String("config", "", "config name or open_clip_config.json (default: the one beside the weights)")
 	dtype := fs.String("dtype", "int8", "weight type of the linear layers: f32, int8 or int4")
 	out := fs.String("out", "", "output directory (manifest.json + shards)")
+	shardBytes := fs.Int64("shard-bytes", 0, "largest shard in bytes (default and maximum 16 MiB)")
+	sdpPlus := fs.String("sdp-plus", "", "also store these SDP+ layers (checkpoint .safetensors or official .pth) in the bundle, f32")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +45,17 @@ func runBundle(args []string) error {
 	}
 	synthetic := f.Metadata["clipad_synthetic"] != ""
 	f.Close()
-	m, err := quantize.WriteBundle(*out, cfg, set, id, quantize.WriteOptions{DType: *dtype, Synthetic: synthetic})
+	wo := quantize.WriteOptions{DType: *dtype, Synthetic: synthetic, MaxShard: *shardBytes}
+	if *sdpPlus != "" {
+		h, err := loadSDPPlus(*sdpPlus, *wPath, cfg, id)
+		if err != nil {
+			return err
+		}
+		if wo.Extra, wo.SDPPlus, err = h.BundleExtras(); err != nil {
+			return err
+		}
+	}
+	m, err := quantize.WriteBundle(*out, cfg, set, id, wo)
 	if err != nil {
 		return err
 	}

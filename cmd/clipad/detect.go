@@ -23,10 +23,13 @@ func init() {
 	register("detect", "find anomalies in images, folders or globs: JSON records, heatmap PNGs, CSV summary", runDetect)
 }
 
-var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
+var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true,
+	".tif": true, ".tiff": true, ".dcm": true, ".dicom": true}
 
 // collectInputs expands files, folders (recursively) and globs, sorted and
-// de-duplicated.
+// de-duplicated. In folders it takes PNG, JPEG, TIFF and DICOM files by
+// extension, and other files (extensionless or UID-named DICOM) when they
+// start like a DICOM file.
 func collectInputs(args []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
@@ -62,7 +65,7 @@ func collectInputs(args []string) ([]string, error) {
 				if err != nil {
 					return err
 				}
-				if !de.IsDir() && imageExts[strings.ToLower(filepath.Ext(q))] {
+				if !de.IsDir() && (imageExts[strings.ToLower(filepath.Ext(q))] || sniffDICOM(q)) {
 					add(q)
 					n++
 				}
@@ -72,7 +75,7 @@ func collectInputs(args []string) ([]string, error) {
 				return nil, err
 			}
 			if n == 0 {
-				return nil, fmt.Errorf("folder %s holds no PNG or JPEG images", p)
+				return nil, fmt.Errorf("folder %s holds no PNG, JPEG, TIFF or DICOM images", p)
 			}
 		}
 	}
@@ -82,7 +85,10 @@ func collectInputs(args []string) ([]string, error) {
 
 // stemFor makes a unique, readable output name for an input path.
 func stemFor(p string, used map[string]bool) string {
-	base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+	base := filepath.Base(p)
+	if imageExts[strings.ToLower(filepath.Ext(base))] { // keep UID-named DICOM files whole
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+	}
 	stem := base
 	dir := filepath.Dir(p)
 	for used[stem] && dir != "." && dir != "/" {
@@ -115,8 +121,15 @@ func runDetect(args []string) error {
 	out := fs.String("out", "clipad-out", "output directory")
 	clean := fs.Bool("clean-class-row", false, "use the clean stage class rows instead of the official in-place quirk")
 	noPNG := fs.Bool("no-png", false, "skip heatmap PNGs")
+	sdpPlus := fs.String("sdp-plus", "", sdpPlusUsage)
+	windowFlag := fs.String("window", "", "window for monochrome DICOM frames and 16-bit gray PNG/TIFF: file (default: the DICOM's own window, else min–max), minmax, percentile (0.5–99.5%), or CENTER,WIDTH[,LINEAR|LINEAR_EXACT|SIGMOID] (e.g. 40,80)")
+	hashNames := fs.Bool("hash-names", false, "name outputs and records by an anonymous image ID (SHA-256 of the pixel data or file) instead of the input path")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	win, err := imageio.ParseWindow(*windowFlag)
+	if err != nil {
+		return fmt.Errorf("-window: %w", err)
 	}
 	if *mode != detect.ModeBatch && *mode != detect.ModeSingle {
 		return fmt.Errorf("-mode must be batch or single, not %q", *mode)
@@ -143,79 +156,83 @@ func runDetect(args []string) error {
 	if sg == 0 {
 		sg = -1
 	}
-	d, err := detect.New(m, id, asset, detect.Options{Sigma: sg, CleanClassRow: *clean})
+	head, err := loadSDPPlus(*sdpPlus, *wPath, m.Cfg, id)
 	if err != nil {
 		return err
 	}
-	if _, err := asset.Get(*category); err != nil {
+	sigmaHint(head, *sigma)
+	d, err := detect.New(m, id, asset, detect.Options{Sigma: sg, CleanClassRow: *clean, SDPPlus: head})
+	if err != nil {
 		return err
+	}
+	if c, err := asset.Get(*category); err != nil {
+		return err
+	} else if c.Medical {
+		fmt.Fprintln(os.Stderr, medicalNote)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
 	pb := newProgress("detect", len(inputs))
 	used := map[string]bool{}
-	records := make([]*detect.Record, len(inputs))
-	stems := make([]string, len(inputs))
+	var outs []*inputRecord
 	failed := 0
-	for i, p := range inputs {
-		stems[i] = stemFor(p, used)
-		data, err := os.ReadFile(p)
-		var r *detect.Record
-		if err == nil {
-			r, err = d.Analyze(data, p, *category)
+	mo := medicalOptions{window: win, hashNames: *hashNames, limits: d.Opt.Limits, category: *category, modelID: id, outDir: *out, noPNG: *noPNG}
+	for _, p := range inputs {
+		stem := ""
+		if !*hashNames {
+			stem = stemFor(p, used)
 		}
-		if err != nil {
-			failed++
-			records[i] = &detect.Record{Name: p, Category: *category, Error: err.Error(), ModelID: id}
-			fmt.Fprintf(os.Stderr, "\nclipad detect: %v (skipped; the batch goes on)\n", err)
-		} else {
-			records[i] = r
-			if !*noPNG {
-				if err := writeHeatmaps(*out, stems[i], data, p, r); err != nil {
-					fmt.Fprintf(os.Stderr, "\nclipad detect: %s: heatmap PNG: %v\n", p, err)
-				}
-			}
-		}
+		rs, nf := analyseFile(d, p, stem, used, mo)
+		outs = append(outs, rs...)
+		failed += nf
 		pb.Add(1, "")
 	}
 	pb.Done()
+	records := make([]*detect.Record, len(outs))
+	for i, r := range outs {
+		records[i] = r.Record
+	}
 	if *mode == detect.ModeBatch {
 		if err := detect.ApplyBatch(records); err != nil {
 			return err
 		}
 	}
-	for i, r := range records {
+	for _, r := range outs {
 		b, _ := json.MarshalIndent(r, "", " ")
-		if err := os.WriteFile(filepath.Join(*out, stems[i]+".json"), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(*out, r.stem+".json"), b, 0o644); err != nil {
 			return err
 		}
 	}
-	all, _ := json.MarshalIndent(records, "", " ")
+	all, _ := json.MarshalIndent(outs, "", " ")
 	if err := os.WriteFile(filepath.Join(*out, "results.json"), all, 0o644); err != nil {
 		return err
 	}
-	if err := writeSummaryCSV(filepath.Join(*out, "summary.csv"), records, stems); err != nil {
+	if err := writeSummaryCSV(filepath.Join(*out, "summary.csv"), outs); err != nil {
 		return err
 	}
-	fmt.Printf("%d images analysed, %d failed; records, heatmaps and summary.csv in %s\n", len(inputs)-failed, failed, *out)
-	if failed == len(inputs) {
+	fmt.Printf("%d images analysed, %d failed; records, heatmaps and summary.csv in %s\n", len(outs)-failed, failed, *out)
+	if failed == len(outs) {
 		return fmt.Errorf("no image could be analysed")
 	}
 	return nil
 }
 
-func writeSummaryCSV(path string, rs []*detect.Record, stems []string) error {
+func writeSummaryCSV(path string, rs []*inputRecord) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"file", "output", "category", "width", "height", "prob_abnormal", "map_max", "score", "score_mode", "ms", "error"})
-	for i, r := range rs {
-		w.Write([]string{r.Name, stems[i], r.Category, fmt.Sprint(r.Width), fmt.Sprint(r.Height),
+	w.Write([]string{"file", "output", "category", "width", "height", "prob_abnormal", "map_max", "score", "score_mode", "ms", "error", "source", "frame", "image_id"})
+	for _, r := range rs {
+		frame := ""
+		if r.Frame > 0 {
+			frame = fmt.Sprint(r.Frame)
+		}
+		w.Write([]string{r.Name, r.stem, r.Category, fmt.Sprint(r.Width), fmt.Sprint(r.Height),
 			fmt.Sprintf("%.6g", r.ProbAbnormal), fmt.Sprintf("%.6g", r.MapMax), fmt.Sprintf("%.6g", r.Score),
-			r.ScoreMode, fmt.Sprint(r.Millis), r.Error})
+			r.ScoreMode, fmt.Sprint(r.Millis), r.Error, r.Source, frame, r.ImageID})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -225,15 +242,12 @@ func writeSummaryCSV(path string, rs []*detect.Record, stems []string) error {
 	return f.Close()
 }
 
-// writeHeatmaps writes <stem>_overlay.png (JET at α 0.5 over the original,
+// writeHeatmapsImage writes <stem>_overlay.png (JET at α 0.5 over the
+// image the detector saw — a windowed DICOM frame or 16-bit image included —
 // as the official code draws it, at the original size) and <stem>_map.png
 // (the smoothed map at the original size, 16-bit grey, scaled from the
 // record's map_min..map_max).
-func writeHeatmaps(dir, stem string, data []byte, name string, r *detect.Record) error {
-	img, err := imageio.Decode(data, name, imageio.DefaultLimits())
-	if err != nil {
-		return err
-	}
+func writeHeatmapsImage(dir, stem string, img image.Image, r *detect.Record) error {
 	rgb, err := imageio.RGB8(img)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/clipad/clipad/model/config"
 	"github.com/clipad/clipad/model/imageio"
 	"github.com/clipad/clipad/model/preprocess"
+	"github.com/clipad/clipad/model/sdpplus"
 	"github.com/clipad/clipad/model/textvec"
 	"github.com/clipad/clipad/model/vision"
 )
@@ -22,6 +23,10 @@ type Options struct {
 	Sigma         float64 // Gaussian σ in model pixels; 0 means DefaultSigma, < 0 disables smoothing
 	CleanClassRow bool    // see vision.Options
 	Limits        imageio.Limits
+	// SDPPlus, when set, adds the SDP+ linear-layer maps (spec §5.3): the
+	// smoothed map becomes Gaussian_σ(SDP map + Σ_k P_k[abnormal]). σ stays
+	// Sigma (the official runs use 8, and 2 on VisA: sdpplus.VisASigma).
+	SDPPlus *sdpplus.Head
 }
 
 // Detector runs CLIP-AD on images with one model and one text-vector asset.
@@ -45,6 +50,11 @@ func New(m *vision.Model, modelID string, text *textvec.Asset, opt Options) (*De
 	}
 	if text.EmbedDim != m.Cfg.EmbedDim {
 		return nil, fmt.Errorf("text vectors are %d-d, the model embeds in %d-d", text.EmbedDim, m.Cfg.EmbedDim)
+	}
+	if opt.SDPPlus != nil {
+		if err := opt.SDPPlus.CheckModel(m.Cfg, modelID); err != nil {
+			return nil, err
+		}
 	}
 	if opt.Sigma == 0 {
 		opt.Sigma = DefaultSigma
@@ -77,6 +87,7 @@ type Record struct {
 	Score     float64 `json:"score"`
 	ScoreMode string  `json:"score_mode"`
 	Sigma     float64 `json:"sigma"`
+	SDPPlus   bool    `json:"sdp_plus,omitempty"` // Map includes the SDP+ layers (PatchMap stays the SDP map)
 	ModelID   string  `json:"model_id"`
 	Millis    int64   `json:"ms"`
 	Error     string  `json:"error,omitempty"`
@@ -127,9 +138,23 @@ func (d *Detector) AnalyzeInput(x []float32, name, category string) (*Record, er
 func (d *Detector) score(out *vision.Output, cat *textvec.Category, name string, t0 time.Time) (*Record, error) {
 	v := d.Cfg.Vision
 	stages := out.Features[:]
-	raw, smooth, err := anomaly.SDPMap(stages, cat.Normal, cat.Abnormal, v.Grid(), v.ImageSize, max(d.Opt.Sigma, 0))
+	sigma := max(d.Opt.Sigma, 0)
+	sdpSigma := sigma
+	if d.Opt.SDPPlus != nil {
+		sdpSigma = 0 // §5.3 smooths the sum, not the SDP map alone
+	}
+	raw, smooth, err := anomaly.SDPMap(stages, cat.Normal, cat.Abnormal, v.Grid(), v.ImageSize, sdpSigma)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if d.Opt.SDPPlus != nil {
+		plus, err := d.Opt.SDPPlus.Map(out.Original, v.Grid(), v.ImageSize, cat.Normal, cat.Abnormal)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if smooth, err = sdpplus.Combine(raw, plus, v.Grid(), v.ImageSize, sigma); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	E := d.Cfg.EmbedDim
 	s0, err := anomaly.ProbAbnormal(out.Features[3][:E], cat.Normal, cat.Abnormal)
@@ -146,7 +171,8 @@ func (d *Detector) score(out *vision.Output, cat *textvec.Category, name string,
 	}
 	r := &Record{Name: name, Category: cat.Name, Width: v.ImageSize, Height: v.ImageSize, Grid: v.Grid(), Size: v.ImageSize,
 		PatchMap: raw, Map: smooth, ProbAbnormal: s0, MapMax: s1, MapMin: s1min, Sigma: d.Opt.Sigma, ModelID: d.ModelID,
-		Millis: time.Since(t0).Milliseconds()}
+		SDPPlus: d.Opt.SDPPlus != nil,
+		Millis:  time.Since(t0).Milliseconds()}
 	if err := d.SingleScore(r); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/clipad/clipad/model/anomaly"
+	"github.com/clipad/clipad/model/sdpplus"
 	"github.com/clipad/clipad/model/textvec"
 )
 
@@ -32,7 +33,13 @@ func (d *Detector) SingleScore(r *Record) error {
 	if err != nil {
 		return err
 	}
-	s, err := Calibration(cat).Score(r.ProbAbnormal, r.MapMax)
+	cal := Calibration(cat)
+	if d.Opt.SDPPlus != nil {
+		// SDP+ maps lie in [0, 4] plus the small SDP part (spec §5.3); a
+		// calibration fitted on plain SDP maps does not apply to them.
+		cal.S1Min, cal.S1Max = 0, sdpplus.Stages
+	}
+	s, err := cal.Score(r.ProbAbnormal, r.MapMax)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Name, err)
 	}

@@ -37,7 +37,7 @@
 //   - 16-bit gray → L by rounding v/257 ((v+128)/257). Pillow would open it
 //     as mode I and convert('RGB') would clip every value above 255 to white;
 //     we map the full 16-bit range linearly instead. Windowing of 16-bit
-//     medical images (a window level/width) is a later, separate step.
+//     medical images (a window level/width) is DecodeWindowed's job (below).
 //   - palette → RGB from the palette, alpha ignored (as convert('RGB') does).
 //     Pillow's resize() would resample a "P" (and a 1-bit "1") image with
 //     NEAREST; clipad instead expands the palette first so that it is
