@@ -22,6 +22,7 @@ type core struct {
 	id     string
 	text   *textvec.Asset
 	det    *detect.Detector
+	dicom  dicomFiles
 }
 
 func errObj(err error) map[string]any { return map[string]any{"error": err.Error()} }
@@ -147,29 +148,24 @@ func (c *core) analyze(args []js.Value) any {
 		return map[string]any{"error": "model or text vectors not loaded"}
 	}
 	if len(args) < 3 {
-		return map[string]any{"error": "analyze(bytes, name, category[, sigma]) needs three arguments"}
+		return map[string]any{"error": "analyze(bytes, name, category[, sigma[, opts]]) needs three arguments"}
 	}
 	name, cat := args[1].String(), args[2].String()
-	d := c.det
-	if len(args) > 3 && args[3].Type() == js.TypeNumber && args[3].Float() != d.Opt.Sigma {
-		opt := d.Opt
-		opt.Sigma = args[3].Float()
-		nd, err := detect.New(c.model, c.id, c.text, opt)
-		if err != nil {
-			return errObj(err)
-		}
-		d = nd
+	sigma := js.Undefined()
+	if len(args) > 3 {
+		sigma = args[3]
 	}
-	r, err := d.Analyze(bytesArg(args[0]), name, cat)
+	d, err := c.detectorFor(sigma)
 	if err != nil {
 		return errObj(err)
 	}
-	return map[string]any{
-		"name": r.Name, "category": r.Category, "width": r.Width, "height": r.Height,
-		"grid": r.Grid, "size": r.Size, "probAbnormal": r.ProbAbnormal, "mapMax": r.MapMax,
-		"score": r.Score, "scoreMode": r.ScoreMode, "sigma": r.Sigma, "ms": r.Millis, "modelId": r.ModelID,
-		"patchMap": f32Array(r.PatchMap), "map": f32Array(r.Map),
+	// opts (args[4]): window {center, width, function, auto} for 16-bit
+	// gray PNG/TIFF and DICOM; frame (1-based) for DICOM bytes.
+	res, err := c.analyzeBytes(d, bytesArg(args[0]), name, cat, optsArg(args, 4))
+	if err != nil {
+		return errObj(err)
 	}
+	return res
 }
 
 func floats(v js.Value) []float64 {
@@ -206,8 +202,15 @@ func main() {
 		"setText":      guard(c.setText),
 		"analyze":      guard(c.analyze),
 		"batchScores":  guard(c.batchScores),
-		"jet":          guard(func([]js.Value) any { return jetTable() }),
+		// DICOM and windowing (see doc.go)
+		"dicomOpen":     guard(c.dicomOpen),
+		"dicomFrame":    guard(c.dicomFrame),
+		"dicomAnalyze":  guard(c.dicomAnalyze),
+		"dicomClose":    guard(c.dicomClose),
+		"dicomSyntaxes": guard(dicomSyntaxes),
+		"jet":           guard(func([]js.Value) any { return jetTable() }),
 	}
+	addBenchAPI(c, api) // benchForward, splitForward, memStats (bench.go)
 	js.Global().Set("clipad", js.ValueOf(api))
 	if cb := js.Global().Get("onClipadReady"); cb.Type() == js.TypeFunction {
 		cb.Invoke()
