@@ -24,6 +24,7 @@ WASM_TEST_PKGS ?= ./model/... ./wasm
 
 include model/kernels/simd/simd.mk
 include cmd/worker/worker.mk
+include js/site.mk
 
 all: build
 
@@ -52,6 +53,7 @@ test: setup build
 	$(MAKE) test-simd
 	$(MAKE) parity
 	$(MAKE) test-worker
+	$(MAKE) test-page
 
 test-go:
 	$(GO) vet ./...

@@ -21,12 +21,20 @@ func runSynth(args []string) error {
 	out := fs.String("out", "build/synth", "output directory")
 	seed := fs.Uint64("seed", 1, "random seed")
 	withONNX := fs.Bool("onnx", false, "also write vision.onnx, vision_plain.onnx and text.onnx with the same weights")
+	images := fs.String("planted-images", "", "only write the planted demo images (PNG + index.json with the spots) into this directory")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: clipad synth [-config NAME] [-out DIR] [-seed N] [-onnx]\n\nWith -config planted it writes the analytic white-box model and its text vectors.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *images != "" {
+		if err := writePlantedImages(*images); err != nil {
+			return err
+		}
+		fmt.Printf("planted demo images in %s\n", *images)
+		return nil
 	}
 	cfg, err := config.Load(*cfgName)
 	if err != nil {
