@@ -8,6 +8,7 @@ import (
 	"syscall/js"
 
 	"github.com/clipad/clipad/model/detect"
+	"github.com/clipad/clipad/model/sdpplus"
 	"github.com/clipad/clipad/model/textvec"
 	"github.com/clipad/clipad/model/vision"
 	"github.com/clipad/clipad/quantize"
@@ -23,6 +24,9 @@ type core struct {
 	text   *textvec.Asset
 	det    *detect.Detector
 	dicom  dicomFiles
+	// SDP+ layers shipped in the bundle (nil if none) and whether they are used.
+	head   *sdpplus.Head
+	useSDP bool
 }
 
 func errObj(err error) map[string]any { return map[string]any{"error": err.Error()} }
@@ -72,7 +76,7 @@ func (c *core) loadManifest(args []js.Value) any {
 		shards[i] = map[string]any{"file": s.File, "bytes": s.Bytes, "sha256": s.SHA256}
 	}
 	return map[string]any{"modelId": l.M.ModelID, "totalBytes": l.M.TotalBytes, "dtype": l.M.DType,
-		"synthetic": l.M.Synthetic, "shards": shards, "config": l.M.Config.Name, "size": l.M.Config.Vision.ImageSize}
+		"synthetic": l.M.Synthetic, "sdpPlus": l.M.SDPPlus != nil, "shards": shards, "config": l.M.Config.Name, "size": l.M.Config.Vision.ImageSize}
 }
 
 func (c *core) feedShard(args []js.Value) any {
@@ -100,7 +104,11 @@ func (c *core) finishModel(args []js.Value) any {
 	if err != nil {
 		return err.Error()
 	}
-	c.model, c.id = m, c.loader.M.ModelID
+	head, err := sdpplus.FromBundle(c.loader.M, set)
+	if err != nil {
+		return err.Error()
+	}
+	c.model, c.id, c.head, c.useSDP = m, c.loader.M.ModelID, head, head != nil
 	c.loader = nil
 	debug.FreeOSMemory()
 	return c.rebuild()
@@ -111,12 +119,28 @@ func (c *core) rebuild() any {
 	if c.model == nil || c.text == nil {
 		return nil
 	}
-	d, err := detect.New(c.model, c.id, c.text, detect.Options{})
+	opt := detect.Options{}
+	if c.useSDP {
+		opt.SDPPlus = c.head
+	}
+	d, err := detect.New(c.model, c.id, c.text, opt)
 	if err != nil {
 		return err.Error()
 	}
 	c.det = d
 	return nil
+}
+
+// setSDPPlus(on) switches the bundle's SDP+ layers on or off; it answers
+// {available, enabled}.
+func (c *core) setSDPPlus(args []js.Value) any {
+	if len(args) > 0 {
+		c.useSDP = args[0].Truthy() && c.head != nil
+		if e := c.rebuild(); e != nil {
+			return map[string]any{"error": e}
+		}
+	}
+	return map[string]any{"available": c.head != nil, "enabled": c.useSDP}
 }
 
 func (c *core) setText(args []js.Value) any {
@@ -202,6 +226,7 @@ func main() {
 		"setText":      guard(c.setText),
 		"analyze":      guard(c.analyze),
 		"batchScores":  guard(c.batchScores),
+		"setSDPPlus":   guard(c.setSDPPlus),
 		// DICOM and windowing (see doc.go)
 		"dicomOpen":     guard(c.dicomOpen),
 		"dicomFrame":    guard(c.dicomFrame),

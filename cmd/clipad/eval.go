@@ -57,6 +57,7 @@ func runEval(args []string) error {
 	cats := fs.String("categories", "", "comma-separated categories (name or dataset/name; default: all)")
 	workers := fs.Int("workers", runtime.NumCPU(), "images scored in parallel (each GEMM then runs on one core)")
 	compare := fs.String("compare", "", "'paper': add the paper's reference numbers where known (spec §8)")
+	sdpPlus := fs.String("sdp-plus", "", sdpPlusUsage)
 	clean := fs.Bool("clean-class-row", false, "use the clean stage class rows instead of the official in-place quirk")
 	fallback := fs.String("fallback", "", "text category for dataset categories without text vectors, e.g. object (default: such a category is an error)")
 	fs.Usage = func() {
@@ -92,6 +93,11 @@ func runEval(args []string) error {
 	if err != nil {
 		return fmt.Errorf("text vectors: %w (make them with 'clipad rvs')", err)
 	}
+	head, err := loadSDPPlus(*sdpPlus, *wPath, m.Cfg, id)
+	if err != nil {
+		return err
+	}
+	sigmaHint(head, *sigma)
 	var catList []string
 	for _, c := range strings.Split(*cats, ",") {
 		if c = strings.TrimSpace(c); c != "" {
@@ -99,7 +105,7 @@ func runEval(args []string) error {
 		}
 	}
 	cfg := evalrun.Config{Data: *data, Kind: *kind, Categories: catList, Limit: *limit, Model: m, ModelID: id,
-		Text: asset, TextPath: *textPath, Sigma: *sigma, Mode: *mode, CleanClassRow: *clean, Out: *out, Cache: *cache,
+		Text: asset, TextPath: *textPath, Sigma: *sigma, Mode: *mode, CleanClassRow: *clean, SDPPlus: head, Out: *out, Cache: *cache,
 		Workers: *workers, Compare: *compare, Fallback: *fallback}
 	pb := newProgress("eval", evalCountImages(cfg))
 	cfg.Progress = pb

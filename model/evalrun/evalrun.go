@@ -3,6 +3,7 @@ package evalrun
 import (
 	"errors"
 	"fmt"
+	"github.com/clipad/clipad/model/sdpplus"
 	"io"
 	"math"
 	"os"
@@ -51,6 +52,10 @@ type Config struct {
 	Sigma         float64
 	Mode          string // detect.ModeBatch ("" too) or detect.ModeSingle
 	CleanClassRow bool
+	// SDPPlus, when set, adds the SDP+ linear-layer maps (spec §5.3). The
+	// per-image cache holds only the raw SDP grid, from which SDP+ maps
+	// cannot be rebuilt, so SDP+ runs do not use the cache.
+	SDPPlus *sdpplus.Head
 
 	Out     string // output folder (created)
 	Cache   string // cache folder; "" = Out/cache; CacheOff disables
@@ -276,6 +281,10 @@ func Run(cfg Config) (*Result, error) {
 		return nil, err
 	}
 	var cache *cacheDir
+	if cfg.SDPPlus != nil && cfg.Cache != CacheOff {
+		fmt.Fprintln(logw, "clipad eval: note: SDP+ runs do not use the per-image cache")
+		cfg.Cache = CacheOff
+	}
 	if cfg.Cache != CacheOff {
 		dir := cfg.Cache
 		if dir == "" {
@@ -295,7 +304,7 @@ func Run(cfg Config) (*Result, error) {
 	dets := make([]*detect.Detector, cfg.Workers)
 	for i := range dets {
 		if dets[i], err = detect.New(cfg.Model, cfg.ModelID, cfg.Text, detect.Options{Sigma: detSigma,
-			CleanClassRow: cfg.CleanClassRow, Limits: cfg.Limits}); err != nil {
+			CleanClassRow: cfg.CleanClassRow, Limits: cfg.Limits, SDPPlus: cfg.SDPPlus}); err != nil {
 			return nil, err
 		}
 	}

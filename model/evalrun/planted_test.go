@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/clipad/clipad/model/sdpplus"
 	"image"
 	"image/color"
 	"image/png"
@@ -291,5 +292,40 @@ func TestPlantedJSON(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "cache")); !os.IsNotExist(err) {
 		t.Errorf("cache off still made a cache folder: %v", err)
+	}
+}
+
+// With SDP+ layers the run scores every image through the SDP+ head
+// (records say so), does not touch the per-image cache (it holds only the
+// raw SDP grid), and a head with zero weights and a bias — whose
+// linear-layer maps are constant — leaves the ranking of the planted SDP
+// map intact.
+func TestPlantedSDPPlus(t *testing.T) {
+	root := t.TempDir()
+	writePlantedMVTec(t, root, "bottle")
+	m, id, a := planted(t, "bottle")
+	head := sdpplus.NewHead(m.Cfg.Vision.Width, m.Cfg.EmbedDim)
+	for k := range head.Bias {
+		head.Bias[k][0] = 1
+	}
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	var log bytes.Buffer
+	res, err := Run(Config{Data: root, Kind: "mvtec", Model: m, ModelID: id, Text: a, Sigma: 8,
+		Out: t.TempDir(), Cache: cacheDir, Workers: 1, SDPPlus: head, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Images != 12 || res.Totals.Failed != 0 || res.Totals.FromCache != 0 {
+		t.Fatalf("unexpected run: %+v\n%s", res.Totals, log.String())
+	}
+	if !strings.Contains(log.String(), "SDP+ runs do not use the per-image cache") {
+		t.Errorf("no cache note in the log: %q", log.String())
+	}
+	if _, err := os.Stat(cacheDir); err == nil {
+		t.Error("an SDP+ run created the per-image cache")
+	}
+	px := res.Categories[0].Row.Pixel
+	if px == nil || !px.AUROC.OK() || px.AUROC.V < 0.99 {
+		t.Errorf("pixel AUROC with a constant SDP+ head: %+v", px)
 	}
 }
