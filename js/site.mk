@@ -14,7 +14,7 @@
 #   make bench-page  time to first heatmap with a synthetic model of the real size
 #                    (BENCH_WORKERS=2, SITE_SIMD=0|1)
 #
-# Options: SITE_DTYPE=int8|int4|f32 (real weights), SITE_SIMD=1 (also ship the
+# Options: SITE_DTYPE=int8|int4|f32 (real weights), SITE_SIMD=1 (default: also ship the
 # SIMD kernel build of the core; the page falls back to the plain one).
 
 GO ?= go
