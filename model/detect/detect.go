@@ -95,9 +95,11 @@ type Record struct {
 	Map []float32 `json:"-"`
 }
 
-// Analyze decodes and scores one encoded image (PNG/JPEG).
+// Analyze decodes and scores one encoded image: PNG or JPEG (decoded as
+// Pillow does), or TIFF; 16-bit grey images are windowed to 8 bits by their
+// min–max range instead of being truncated (imageio.DecodeWindowed).
 func (d *Detector) Analyze(data []byte, name, category string) (*Record, error) {
-	img, err := imageio.Decode(data, name, d.Opt.Limits)
+	img, _, err := imageio.DecodeWindowed(data, name, d.Opt.Limits, imageio.Window{})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func MaskTarget(s dataset.Sample, size int, lim imageio.Limits) ([]bool, int, in
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	img, err := imageio.Decode(data, s.MaskPath, lim)
+	img, _, err := imageio.DecodeWindowed(data, s.MaskPath, lim, imageio.Window{}) // PNG, JPEG or TIFF (CVC-ClinicDB)
 	if err != nil {
 		return nil, 0, 0, err
 	}
