@@ -20,6 +20,8 @@ const app = {
 	bundle: null,
 	pool: null,
 	jobs: [],
+	dicomJobs: [], // DICOM files (each analysed as its frames, which are in jobs)
+	dicomCount: 0,
 	selected: null,
 	categories: [],
 	category: "object",
@@ -220,6 +222,7 @@ function stopPool() {
 	if (app.pool) app.pool.stop();
 	app.pool = null;
 	for (const j of app.jobs) if (j.state === "queued" || j.state === "running") j.state = "waiting";
+	for (const j of app.dicomJobs) if (j.state === "queued" || j.state === "running") j.state = "waiting";
 }
 
 async function compileCore() {
@@ -313,7 +316,9 @@ async function startPool(source) {
 				}
 				logLine(`Engine start failed: ${m.message}`, "error");
 			},
-			onResult: (job, m) => onResult(job, m),
+			onResult: (job, m) => (m.dicom ? onDicomDone(job, m) : onResult(job, m)),
+			onDicomInfo: (job, m) => onDicomInfo(job, m),
+			onDicomFrame: (job, m) => onDicomFrame(job, m),
 			onCrash: (w, job, reason) => {
 				const msg = job
 					? `An engine instance crashed while analysing ${job.name} (${reason}). It was replaced and the batch goes on.`
@@ -322,7 +327,8 @@ async function startPool(source) {
 				if (job) {
 					job.state = "failed";
 					job.error = `the engine crashed on this image (${reason}); possibly out of memory`;
-					app.results.update(job);
+					if (job.isDicomFile) dicomFileFailed(job);
+					else app.results.update(job);
 				}
 				updateQueueStatus();
 			},
@@ -334,7 +340,8 @@ async function startPool(source) {
 		},
 	});
 	app.pool = pool;
-	for (const j of app.jobs) if (j.state === "waiting") pool.enqueue(j);
+	for (const j of app.dicomJobs) if (j.state === "waiting") pool.enqueue(j);
+	for (const j of app.jobs) if (j.state === "waiting" && !(j.parent && j.parent.state === "queued")) pool.enqueue(j);
 	updateQueueStatus();
 }
 
@@ -342,12 +349,28 @@ async function startPool(source) {
 
 let nextJob = 1;
 
-function addFiles(items, how) {
-	const imgs = items
-		.filter((it) => isImageName(it.name) || (it.file.type || "").startsWith("image/"))
-		.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-	const skipped = items.length - imgs.length;
+const DICOM_EXT = /\.(dcm|dicom)$/i;
+
+// isDicom sniffs the Part 10 magic: "DICM" at byte offset 128.
+async function isDicom(file) {
+	if (file.size < 132) return false;
+	const b = new Uint8Array(await file.slice(128, 132).arrayBuffer());
+	return b[0] === 0x44 && b[1] === 0x49 && b[2] === 0x43 && b[3] === 0x4d;
+}
+
+async function addFiles(items, how) {
+	const imgs = [];
+	const dicoms = [];
+	let skipped = 0;
+	for (const it of items) {
+		if (isImageName(it.name)) imgs.push(it);
+		else if (DICOM_EXT.test(it.name) || it.file.type === "application/dicom" || (await isDicom(it.file).catch(() => false))) dicoms.push(it);
+		else if ((it.file.type || "").startsWith("image/")) imgs.push(it);
+		else skipped++;
+	}
+	imgs.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 	if (skipped) logLine(`Skipped ${skipped} file${skipped > 1 ? "s" : ""} that are not images.`);
+	if (dicoms.length) addDicomFiles(dicoms, how);
 	if (!imgs.length) return;
 	mark("firstDrop");
 	for (const it of imgs) {
@@ -359,6 +382,207 @@ function addFiles(items, how) {
 	logLine(`${imgs.length} image${imgs.length > 1 ? "s" : ""} added (${how}, category "${app.category}").`);
 	updateQueueStatus();
 	updateButtons();
+}
+
+// ---------------------------------------------------------------- DICOM
+//
+// A DICOM file becomes one job for the pool (the worker opens it once and
+// analyses every frame); each frame is a row of the results (its own job,
+// which "Apply window" re-analyses alone). The file's name is dropped here:
+// DICOM file names often hold patient data, so files are called "DICOM file
+// N" until opened, and frames by the core's pixel hash and frame number.
+// No identifying DICOM attribute ever reaches the page (the core does not
+// read them), so none can be shown or exported.
+
+function addDicomFiles(items, how) {
+	mark("firstDrop");
+	const sdpPlus = !$("#sdp-plus-wrap").hidden && $("#sdp-plus").checked;
+	for (const it of items) {
+		const job = { id: nextJob++, file: it.file, name: `DICOM file ${++app.dicomCount}`, isDicomFile: true, dicom: { frames: null, window: null }, category: app.category, sdpPlus, state: "waiting", frameJobs: null, added: performance.now() };
+		app.dicomJobs.push(job);
+		if (app.pool) app.pool.enqueue(job);
+	}
+	logLine(`${items.length} DICOM file${items.length > 1 ? "s" : ""} added (${how}, category "${app.category}"); patient data in them is never read, shown or exported.`);
+	renderSeries();
+	updateQueueStatus();
+	updateButtons();
+}
+
+function frameName(id, frame) {
+	return `dicom-${id}-f${String(frame).padStart(3, "0")}`;
+}
+
+function onDicomInfo(job, m) {
+	const info = m.info;
+	job.info = info;
+	if (job.isDicomFile && !job.frameJobs) {
+		job.frameJobs = [];
+		for (let f = 1; f <= info.frames; f++) {
+			const fj = { id: nextJob++, file: job.file, name: frameName(info.id, f), parent: job, frame: f, info, dicom: { frames: [f], window: job.dicom.window }, category: job.category, sdpPlus: job.sdpPlus, state: "running", added: performance.now() };
+			job.frameJobs.push(fj);
+			app.jobs.push(fj);
+			app.results.add(fj);
+		}
+		renderSeries();
+		updateQueueStatus();
+		updateButtons();
+	}
+}
+
+function onDicomFrame(job, m) {
+	const fj = job.isDicomFile ? job.frameJobs?.[m.frame - 1] : job;
+	if (!fj) return;
+	if (m.error) {
+		onResult(fj, { error: m.error });
+	} else {
+		fj.img = { rgba: m.image.rgba, w: m.image.width, h: m.image.height };
+		fj.window = m.image.window;
+		fj.range = m.image.range;
+		fj.renderVersion = (fj.renderVersion || 0) + 1;
+		onResult(fj, { result: m.result, map: m.map });
+		if (app.selected === fj) updateWindowControls(fj);
+	}
+	renderSeries();
+}
+
+function dicomFileFailed(job) {
+	if (job.frameJobs) {
+		for (const fj of job.frameJobs) {
+			if (fj.state === "running" || fj.state === "queued" || fj.state === "waiting") {
+				fj.state = "failed";
+				fj.error = job.error || "this frame was not analysed";
+				app.results.update(fj);
+			}
+		}
+	} else if (!app.jobs.includes(job)) {
+		// the file could not be opened: it gets a row of its own (named "DICOM file N")
+		app.jobs.push(job);
+		app.results.add(job);
+	} else app.results.update(job);
+	renderSeries();
+	updateButtons();
+}
+
+// onDicomDone: the pool's last message for a DICOM job (a file or a frame).
+function onDicomDone(job, m) {
+	if (m.error) {
+		job.state = "failed";
+		job.error = m.error;
+		if (job.isDicomFile) {
+			logLine(`${job.name} could not be read: ${m.error}`, "error");
+			dicomFileFailed(job);
+		} else app.results.update(job);
+	} else if (job.isDicomFile) {
+		job.state = "done";
+		for (const fj of job.frameJobs || []) {
+			if (fj.state === "running") {
+				fj.state = "failed";
+				fj.error = "this frame was not analysed";
+				app.results.update(fj);
+			}
+		}
+	} else if (job.state === "running") {
+		job.state = "failed";
+		job.error = "this frame was not analysed";
+		app.results.update(job);
+	}
+	renderSeries();
+	updateQueueStatus();
+	updateButtons();
+}
+
+// renderSeries lists the DICOM files grouped by series (seriesKey, a hash of
+// the Series Instance UID) and ordered by instance number, with a button
+// per frame.
+function renderSeries() {
+	const box = $("#dicom-series-list");
+	$("#dicom-series").hidden = app.dicomJobs.length === 0;
+	const groups = new Map();
+	for (const j of app.dicomJobs) {
+		const k = j.info ? j.info.seriesKey || `file ${j.info.id}` : `pending ${j.id}`;
+		if (!groups.has(k)) groups.set(k, []);
+		groups.get(k).push(j);
+	}
+	box.replaceChildren();
+	for (const [k, js] of groups) {
+		js.sort((a, b) => (a.info?.instanceNumber ?? 0) - (b.info?.instanceNumber ?? 0) || a.id - b.id);
+		const sec = document.createElement("section");
+		sec.className = "series";
+		sec.dataset.series = k;
+		const h = document.createElement("h4");
+		const first = js[0].info;
+		h.textContent = !first
+			? js[0].state === "failed" ? `${js[0].name}: could not be read` : `${js[0].name}: opening…`
+			: first.seriesKey
+				? `Series ${first.seriesKey.slice(0, 12)} · ${first.modality || "?"} · ${js.length} file${js.length > 1 ? "s" : ""}`
+				: `File ${first.id} · ${first.modality || "?"} (no series)`;
+		sec.append(h);
+		const ol = document.createElement("ol");
+		for (const j of js) {
+			if (!j.info) continue;
+			const li = document.createElement("li");
+			li.dataset.file = j.info.id;
+			li.dataset.instance = String(j.info.instanceNumber);
+			li.append(`Instance ${j.info.instanceNumber || "–"} · ${j.info.id} · ${j.info.columns} × ${j.info.rows}, ${j.info.bitsStored}-bit ${j.info.photometric}, ${j.info.frames} frame${j.info.frames > 1 ? "s" : ""}: `);
+			for (const fj of j.frameJobs || []) {
+				const b = document.createElement("button");
+				b.type = "button";
+				b.className = "frame-btn";
+				b.textContent = String(fj.frame);
+				b.dataset.state = fj.state;
+				b.dataset.job = String(fj.id);
+				b.setAttribute("aria-label", `Frame ${fj.frame} of ${j.info.frames} (${fj.state})`);
+				if (app.selected === fj) b.setAttribute("aria-pressed", "true");
+				b.onclick = () => select(fj, false);
+				li.append(b, " ");
+			}
+			ol.append(li);
+		}
+		sec.append(ol);
+		box.append(sec);
+	}
+}
+
+function fmtWindow(w) {
+	if (!w) return "none (colour)";
+	const n = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(4));
+	return `centre ${n(w.center)}, width ${n(w.width)} (${{ user: "set here", file: "the file's", minmax: "minimum–maximum", percentile: "0.5–99.5 percentile" }[w.source] || w.source})`;
+}
+
+function updateWindowControls(job) {
+	const isFrame = !!(job && job.dicom && !job.isDicomFile);
+	$("#dicom-window").hidden = !isFrame;
+	if (!isFrame) return;
+	const w = job.window;
+	if (w && $("#win-preset").value !== "manual") {
+		$("#win-center").value = String(+w.center.toPrecision(6));
+		$("#win-width").value = String(+w.width.toPrecision(6));
+	}
+	$("#win-info").textContent = `Current window: ${fmtWindow(w)}${job.range ? `; pixel values ${+job.range.min.toPrecision(6)} to ${+job.range.max.toPrecision(6)}` : ""}.`;
+}
+
+function applyWindow() {
+	const job = app.selected;
+	if (!job || !job.dicom || job.isDicomFile || job.state === "running" || job.state === "queued") return;
+	const p = $("#win-preset").value;
+	let w;
+	if (p === "manual") {
+		const c = Number($("#win-center").value);
+		const wd = Number($("#win-width").value);
+		if (!Number.isFinite(c) || !(wd > 0)) {
+			logLine("A manual window needs a centre and a width above 0.", "error");
+			return;
+		}
+		w = { center: c, width: wd };
+	} else w = { auto: p };
+	job.dicom = { frames: [job.frame], window: w };
+	job.state = "waiting";
+	job.batchScore = undefined;
+	app.results.update(job);
+	if (app.pool) app.pool.enqueue(job);
+	renderSelected();
+	renderSeries();
+	updateQueueStatus();
 }
 
 function onResult(job, m) {
@@ -432,7 +656,9 @@ async function batchScoresOnce() {
 function updateQueueStatus() {
 	const n = { waiting: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
 	for (const j of app.jobs) n[j.state]++;
-	const active = n.waiting + n.queued + n.running;
+	let files = 0;
+	for (const j of app.dicomJobs) if (["waiting", "queued", "running"].includes(j.state)) files++;
+	const active = n.waiting + n.queued + n.running + files;
 	const parts = [];
 	if (n.done + n.failed) parts.push(`${n.done} analysed${n.failed ? `, ${n.failed} failed` : ""}`);
 	if (n.running) parts.push(`${n.running} running`);
@@ -448,12 +674,13 @@ function updateQueueStatus() {
 function cancelAll() {
 	let n = 0;
 	if (app.pool) n += app.pool.cancel().length;
-	for (const j of app.jobs) {
+	for (const j of [...app.jobs, ...app.dicomJobs]) {
 		if (j.state === "waiting" || j.state === "queued" || j.state === "running") {
 			j.state = "cancelled";
 			n++;
 		}
 	}
+	renderSeries();
 	for (const j of app.jobs) if (j.state === "cancelled") app.results.update(j);
 	logLine(`Cancelled ${n} image${n === 1 ? "" : "s"}.`);
 	updateQueueStatus();
@@ -461,7 +688,7 @@ function cancelAll() {
 
 function reanalyseAll() {
 	const cat = app.category;
-	const again = app.jobs.filter((j) => j.state !== "running" && j.state !== "queued");
+	const again = app.jobs.filter((j) => j.state !== "running" && j.state !== "queued" && !j.isDicomFile);
 	for (const j of again) {
 		j.category = cat;
 		j.state = "waiting";
@@ -476,8 +703,10 @@ function reanalyseAll() {
 function clearAll() {
 	if (app.pool) app.pool.cancel();
 	app.jobs = [];
+	app.dicomJobs = [];
 	app.selected = null;
 	app.results.clear();
+	renderSeries();
 	clearViewer();
 	updateQueueStatus();
 	updateButtons();
@@ -516,6 +745,8 @@ async function renderSelected() {
 	if (!job) return;
 	$("#viewer-title").textContent = job.name;
 	updateViewerInfo();
+	updateWindowControls(job);
+	for (const b of document.querySelectorAll("#dicom-series-list .frame-btn")) b.setAttribute("aria-pressed", String(b.dataset.job === String(job.id)));
 	const canvas = $("#view-canvas");
 	if (job.state !== "done") {
 		canvas.width = canvas.height = 1;
@@ -524,11 +755,11 @@ async function renderSelected() {
 		return;
 	}
 	const range = sharedRange(job);
-	const key = `${job.id}:${job.result.ms}:${range ? range.join(",") : "img"}`;
+	const key = `${job.id}:${job.result.ms}:${job.renderVersion || 0}:${range ? range.join(",") : "img"}`;
 	if (!rendering || rendering.key !== key) {
 		let img;
 		try {
-			img = await decodeImage(job.file, VIEW_MAX_SIDE);
+			img = await imageOf(job, VIEW_MAX_SIDE);
 		} catch (e) {
 			logLine(`The browser cannot display ${job.name} (${e.message}).`, "error");
 			return;
@@ -544,6 +775,25 @@ async function renderSelected() {
 	mark("firstHeatmap");
 }
 
+// imageOf: the pixels to draw under the heatmap, at most maxSide on the long
+// side (0: full size). DICOM frames come rendered by the core (the browser
+// cannot read DICOM), with the window they were analysed with.
+async function imageOf(job, maxSide) {
+	if (!job.img) return decodeImage(job.file, maxSide);
+	const { rgba, w, h } = job.img;
+	const s = maxSide ? Math.min(1, maxSide / Math.max(w, h)) : 1;
+	if (s === 1) return { rgba, w, h };
+	const src = new OffscreenCanvas(w, h);
+	src.getContext("2d").putImageData(new ImageData(rgba, w, h), 0, 0);
+	const cw = Math.max(1, Math.round(w * s));
+	const ch = Math.max(1, Math.round(h * s));
+	const cv = new OffscreenCanvas(cw, ch);
+	const ctx = cv.getContext("2d", { willReadFrequently: true });
+	ctx.imageSmoothingQuality = "high";
+	ctx.drawImage(src, 0, 0, cw, ch);
+	return { rgba: ctx.getImageData(0, 0, cw, ch).data, w: cw, h: ch };
+}
+
 function clearViewer() {
 	rendering = null;
 	const c = $("#view-canvas");
@@ -551,6 +801,7 @@ function clearViewer() {
 	$("#viewer-title").textContent = "No image selected";
 	$("#viewer-info").replaceChildren();
 	$("#export-png").disabled = true;
+	updateWindowControls(null);
 }
 
 function activeScore(job) {
@@ -571,6 +822,11 @@ function updateViewerInfo() {
 		dl.append(dt, dd);
 	};
 	add("Category", job.category);
+	if (job.info && !job.isDicomFile) {
+		const i = job.info;
+		add("DICOM", `frame ${job.frame} of ${i.frames}, ${i.modality || "unknown modality"}, ${i.photometric}, file ${i.id}${i.seriesKey ? `, series ${i.seriesKey.slice(0, 12)}` : ""}${i.instanceNumber ? `, instance ${i.instanceNumber}` : ""}`);
+		if (job.window !== undefined) add("Window", fmtWindow(job.window));
+	}
 	if (job.state === "failed") add("Error", job.error);
 	if (job.state !== "done") return add("Status", job.state);
 	const r = job.result;
@@ -580,7 +836,7 @@ function updateViewerInfo() {
 	add("P(abnormal), CLIP", r.probAbnormal.toPrecision(4));
 	add("Heatmap maximum", r.mapMax.toPrecision(4));
 	add("Flagged", activeScore(job) >= app.threshold ? "yes" : "no");
-	add("Time", `${Math.round(r.ms)} ms${r.decodedBy === "browser" ? " (converted by the browser)" : ""}`);
+	add("Time", `${Math.round(r.ms)} ms${r.decodedBy === "browser" ? " (converted by the browser)" : r.decodedBy === "dicom" ? " (DICOM, windowed by the engine)" : ""}`);
 }
 
 function drawLegend() {
@@ -599,7 +855,7 @@ function drawLegend() {
 
 async function drawThumb(job) {
 	try {
-		const img = await decodeImage(job.file, THUMB);
+		const img = await imageOf(job, THUMB);
 		const r = new Rendering({ rgba: img.rgba, w: img.w, h: img.h, map: job.map, size: job.result.size, jet: app.jet });
 		const c = document.createElement("canvas");
 		r.draw(c, "overlay", 0.5);
@@ -612,7 +868,7 @@ async function drawThumb(job) {
 async function exportPNG() {
 	const job = app.selected;
 	if (!job || job.state !== "done") return;
-	const img = await decodeImage(job.file, 0); // full size
+	const img = await imageOf(job, 0); // full size
 	const r = new Rendering({ rgba: img.rgba, w: img.w, h: img.h, map: job.map, size: job.result.size, jet: app.jet, range: sharedRange(job) });
 	const c = new OffscreenCanvas(1, 1);
 	r.draw(c, app.view, app.opacity);
@@ -672,11 +928,11 @@ function updateCategoryNotes() {
 	$("#medical-note").hidden = !(c && c.medical);
 	$("#reanalyze-cat").textContent = app.category;
 	const medical = new Set(app.categories.filter((x) => x.medical).map((x) => x.name));
-	$("#medical-results-note").hidden = !app.jobs.some((j) => medical.has(j.category));
+	$("#medical-results-note").hidden = !(app.jobs.some((j) => medical.has(j.category)) || app.dicomJobs.length > 0);
 }
 
 function updateButtons() {
-	const any = app.jobs.length > 0;
+	const any = app.jobs.length > 0 || app.dicomJobs.length > 0;
 	const done = app.jobs.some((j) => j.state === "done" || j.state === "failed");
 	$("#export-csv").disabled = !done;
 	$("#export-json").disabled = !done;
@@ -821,6 +1077,8 @@ function wireUI() {
 	$("#export-json").onclick = () =>
 		download(new Blob([JSON.stringify(app.results.json(exportMeta()), null, 1)], { type: "application/json" }), `clipad-results-${dateStamp()}.json`);
 	$("#export-png").onclick = exportPNG;
+	$("#win-apply").onclick = applyWindow;
+	for (const id of ["#win-center", "#win-width"]) $(id).addEventListener("input", () => ($("#win-preset").value = "manual"));
 }
 
 function exportMeta() {

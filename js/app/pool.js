@@ -37,7 +37,10 @@ export class Pool {
 	// init: the "init" message for new workers (minus nothing: it is posted
 	// as is, with the compiled module inside); size: workers to run.
 	// hooks: onReady(worker), onInitError(msg), onResult(job, msg),
-	// onCrash(workerInfo, job, reason), onIdle(), onChange().
+	// onCrash(workerInfo, job, reason), onIdle(), onChange(),
+	// onDicomInfo(job, msg), onDicomFrame(job, msg) (a DICOM job — one with
+	// job.dicom = {frames, window} — reports its file, then each frame, then
+	// its "result").
 	constructor({ workerUrl, init, size, hooks }) {
 		this.workerUrl = workerUrl;
 		this.init = init;
@@ -99,6 +102,12 @@ export class Pool {
 				w.state = "idle";
 				if (job && job.id === m.id && job.state === "running") this.hooks.onResult(job, m);
 				this.dispatch();
+				break;
+			}
+			case "dicom-info":
+			case "dicom-frame": {
+				const job = w.job;
+				if (job && job.id === m.id && job.state === "running") (m.type === "dicom-info" ? this.hooks.onDicomInfo : this.hooks.onDicomFrame)?.(job, m);
 				break;
 			}
 			case "batch": {
@@ -207,6 +216,11 @@ export class Pool {
 			if (w.state !== "busy" || w.job !== job || job.state !== "running") continue; // cancelled meanwhile
 			const debugCrash = this.injectCrashes > 0;
 			if (debugCrash) this.injectCrashes--;
+			if (job.dicom) {
+				// a DICOM file (or some of its frames): no name goes to the worker
+				w.worker.postMessage({ type: "dicom", id: job.id, bytes, category: job.category, sdpPlus: !!job.sdpPlus, frames: job.dicom.frames, window: job.dicom.window, debugCrash }, [bytes]);
+				continue;
+			}
 			w.worker.postMessage({ type: "job", id: job.id, bytes, name: job.name, category: job.category, sdpPlus: !!job.sdpPlus, debugCrash }, [bytes]);
 		}
 		if (this.queue.length === 0 && this.running === 0) this.hooks.onIdle?.();

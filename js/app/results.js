@@ -217,6 +217,8 @@ export class Results {
 			const s = this.score(j);
 			return {
 				file: j.name,
+				frame: j.frame ?? null,
+				window: j.window ? `${j.window.center}/${j.window.width} ${j.window.source}` : null,
 				category: j.category,
 				status: j.state,
 				width: r.width ?? null,
@@ -241,7 +243,7 @@ export class Results {
 
 	csv(meta) {
 		const recs = this.records(meta);
-		const cols = ["file", "category", "status", "width", "height", "prob_abnormal", "map_max", "score_single", "score_batch", "batch_size", "score_mode", "score", "threshold", "flagged", "sigma", "ms", "decoded_by", "model_id", "error"];
+		const cols = ["file", "frame", "window", "category", "status", "width", "height", "prob_abnormal", "map_max", "score_single", "score_batch", "batch_size", "score_mode", "score", "threshold", "flagged", "sigma", "ms", "decoded_by", "model_id", "error"];
 		const cell = (v) => {
 			if (v === null || v === undefined) return "";
 			let s = typeof v === "number" ? String(v) : String(v);

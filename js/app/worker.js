@@ -10,11 +10,19 @@
 //       to Go, which checks every shard's size and SHA-256 again.
 //   {type:"job", id, bytes:ArrayBuffer, name, category, sdpPlus, sigma?}
 //   {type:"batch", id, s0:[], s1:[]}
+//   {type:"dicom", id, bytes:ArrayBuffer, category, sdpPlus, frames?:[n], window?:{center,width}|{auto}}
+//       a DICOM file: opened once (dicomOpen), each frame (all, or the
+//       listed ones, 1-based) analysed (dicomAnalyze) and rendered
+//       (dicomFrame) with the window, then closed. No name is passed in: the
+//       core names a frame by its pixel hash (id); no patient tag exists here.
 // Messages out:
 //   {type:"ready", version, simd, jet:Uint8Array(768), ms, memBytes}
 //   {type:"init-error", kind:"missing-shard"|"bad-shard"|"core", index?, message}
 //   {type:"result", id, result?, map?:Float32Array, error?}
 //   {type:"batch", id, scores?, error?}
+//   {type:"dicom-info", id, info:{id, seriesKey, instanceNumber, frames, rows, columns, modality, …}}
+//   {type:"dicom-frame", id, frame, result?, map?, image?:{width, height, rgba, window, windows, range}, error?}
+//       then {type:"result", id, dicom:true, error?} when the file is done
 //   {type:"crashed", id?, reason}  the Go instance is gone; the pool replaces this worker
 "use strict";
 
@@ -134,6 +142,51 @@ async function job(m) {
 	postMessage({ type: "result", id: m.id, result: scalars, map }, [map.buffer]);
 }
 
+function setSDP(on) {
+	if (self.clipad.setSDPPlus) {
+		const st = call(() => self.clipad.setSDPPlus()); // {available, enabled}
+		if (st.available && st.enabled !== !!on) call(() => self.clipad.setSDPPlus(!!on));
+	}
+}
+
+// dicomJob: one DICOM file (see the header). Only what the core returns is
+// posted back, and the core never returns an identifying attribute.
+function dicomJob(m) {
+	const c = self.clipad;
+	setSDP(m.sdpPlus);
+	const info = call(() => c.dicomOpen(new Uint8Array(m.bytes)));
+	if (info.error) return postMessage({ type: "result", id: m.id, dicom: true, error: info.error });
+	const { handle, ...pub } = info;
+	try {
+		postMessage({ type: "dicom-info", id: m.id, info: pub });
+		const frames = m.frames && m.frames.length ? m.frames : Array.from({ length: info.frames }, (_, i) => i + 1);
+		const win = {};
+		for (const k of ["center", "width", "function", "auto"]) if (m.window && m.window[k] !== undefined && m.window[k] !== null && m.window[k] !== "") win[k] = m.window[k];
+		for (const f of frames) {
+			const opts = { ...win };
+			if (m.sigma !== undefined && m.sigma !== null) opts.sigma = m.sigma;
+			const r = call(() => c.dicomAnalyze(handle, f, m.category, opts));
+			if (r.error) {
+				postMessage({ type: "dicom-frame", id: m.id, frame: f, error: r.error });
+				continue;
+			}
+			const img = call(() => c.dicomFrame(handle, f, win));
+			const { map, patchMap, ...scalars } = r;
+			scalars.decodedBy = "dicom";
+			scalars.memBytes = mem.buffer.byteLength;
+			if (img.error) {
+				postMessage({ type: "dicom-frame", id: m.id, frame: f, error: img.error });
+				continue;
+			}
+			const image = { width: img.width, height: img.height, rgba: img.rgba, window: img.window, windows: img.windows, range: img.range };
+			postMessage({ type: "dicom-frame", id: m.id, frame: f, result: scalars, map, image }, [map.buffer, img.rgba.buffer]);
+		}
+	} finally {
+		if (!go.exited) c.dicomClose(handle);
+	}
+	postMessage({ type: "result", id: m.id, dicom: true });
+}
+
 self.onmessage = async (e) => {
 	const m = e.data;
 	if (dead) return;
@@ -144,6 +197,9 @@ self.onmessage = async (e) => {
 				break;
 			case "job":
 				await job(m);
+				break;
+			case "dicom":
+				dicomJob(m);
 				break;
 			case "batch": {
 				const s = call(() => self.clipad.batchScores(m.s0, m.s1));

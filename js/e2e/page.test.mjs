@@ -12,6 +12,9 @@
 //   detect`, sorting, the threshold, views, keyboard use, CSV/JSON/PNG
 //   export; zero network requests while analysing (browser and server side);
 //   a corrupt image in a batch; a crashing engine instance mid-batch; cancel;
+//   DICOM files (a series, a multi-frame file, extension-less by magic):
+//   frames as results, the series list, window/level, no patient tag in the
+//   DOM, exports, export names or request URLs, no network;
 //   a second visit loads from the cache; a corrupt and a truncated shard give
 //   a clear message and a working retry; reload with the network off (and
 //   the server stopped) still analyses images; time to first heatmap with
@@ -117,6 +120,90 @@ async function startServer(dir, port = 0) {
 				proc.kill();
 			}),
 	};
+}
+
+// ------------------------------------------------------------ DICOM fixtures
+
+// Identifying values written into every test DICOM file (and into some file
+// names): none may ever appear in the page, its exports or a request.
+const DICOM_SECRETS = ["DOE^JANE", "DOE", "JANE", "PID-12345", "19700101", "1.2.826.0.1.3680043.77.1", "1.2.826.0.1.3680043.77.2", "1.2.826.0.1.3680043.77.3"];
+
+// dicomFile writes a Part 10 file, explicit VR little endian, MONOCHROME2,
+// native pixel data (bits 8 or 16), with patient name, ID, birth date and
+// study/series UIDs.
+function dicomFile({ rows, cols, frames = 1, bits = 16, series, instance, window, seed = 0 }) {
+	const els = [];
+	const str = (tag, vr, v) => els.push([tag, vr, Buffer.from(v, "latin1")]);
+	const us = (tag, v) => {
+		const b = Buffer.alloc(2);
+		b.writeUInt16LE(v);
+		els.push([tag, "US", b]);
+	};
+	str(0x00080060, "CS", "MR");
+	str(0x00100010, "PN", "DOE^JANE");
+	str(0x00100020, "LO", "PID-12345");
+	str(0x00100030, "DA", "19700101");
+	str(0x0020000d, "UI", "1.2.826.0.1.3680043.77.1");
+	str(0x0020000e, "UI", series);
+	if (instance) str(0x00200013, "IS", String(instance));
+	us(0x00280002, 1);
+	str(0x00280004, "CS", "MONOCHROME2");
+	if (frames > 1) str(0x00280008, "IS", String(frames));
+	us(0x00280010, rows);
+	us(0x00280011, cols);
+	us(0x00280100, bits);
+	us(0x00280101, bits);
+	us(0x00280102, bits - 1);
+	us(0x00280103, 0);
+	if (window) {
+		str(0x00281050, "DS", String(window[0]));
+		str(0x00281051, "DS", String(window[1]));
+	}
+	const bpp = bits / 8;
+	const px = Buffer.alloc(rows * cols * frames * bpp);
+	const max = bits === 16 ? 4000 : 250;
+	for (let f = 0; f < frames; f++) {
+		for (let y = 0; y < rows; y++) {
+			for (let x = 0; x < cols; x++) {
+				let v = Math.round(((x + y + 7 * f + seed) / (rows + cols + 7 * frames)) * max * 0.6);
+				if (x > cols / 3 && x < cols / 2 && y > rows / 3 && y < rows / 2) v = max; // a bright block
+				const o = ((f * rows + y) * cols + x) * bpp;
+				if (bpp === 2) px.writeUInt16LE(v, o);
+				else px[o] = v;
+			}
+		}
+	}
+	els.push([0x7fe00010, bits === 16 ? "OW" : "OB", px]);
+	els.sort((a, b) => a[0] - b[0]);
+	const parts = [Buffer.alloc(128), Buffer.from("DICM")];
+	const el = (tag, vr, v) => {
+		if (v.length % 2) v = Buffer.concat([v, Buffer.from([vr === "UI" || vr === "OB" ? 0 : 0x20])]);
+		const h = Buffer.alloc(4);
+		h.writeUInt16LE(tag >>> 16, 0);
+		h.writeUInt16LE(tag & 0xffff, 2);
+		let len;
+		if (["OB", "OW", "SQ", "UN", "UT"].includes(vr)) {
+			len = Buffer.alloc(6);
+			len.writeUInt32LE(v.length, 2);
+		} else {
+			len = Buffer.alloc(2);
+			len.writeUInt16LE(v.length);
+		}
+		parts.push(h, Buffer.from(vr, "latin1"), len, v);
+	};
+	const ts = Buffer.from("1.2.840.10008.1.2.1\0", "latin1");
+	const gl = Buffer.alloc(4);
+	gl.writeUInt32LE(8 + ts.length);
+	el(0x00020000, "UL", gl);
+	el(0x00020010, "UI", ts);
+	for (const [tag, vr, v] of els) el(tag, vr, v);
+	return Buffer.concat(parts);
+}
+
+// leaks lists the secrets found in text; binary data (a PNG) is checked for
+// the long ones only (a 3-byte match in compressed bytes is chance).
+function leaks(text, binary = false) {
+	return DICOM_SECRETS.filter((s) => (!binary || s.length > 6) && text.includes(s));
 }
 
 // ------------------------------------------------------------ page helpers
@@ -580,6 +667,79 @@ async function main() {
 			const js = await jobs(page);
 			check("every image of the folder analysed, with its path, other files skipped", js.length === samples.length && js.every((j) => j.state === "done" && /^samples\//.test(j.name)) && /Skipped 1 file/.test(await page.textContent("#log")), js.map((j) => j.name).join(" "));
 			check("still no network", netSince(m0).length === 0);
+		});
+
+		await step("DICOM: a series and a multi-frame file, window/level, no patient data anywhere, no network", async () => {
+			await clearResults(page);
+			const m0 = requests.length;
+			const h0 = server.hits.length;
+			const S1 = "1.2.826.0.1.3680043.77.2";
+			const S2 = "1.2.826.0.1.3680043.77.3";
+			const files = [
+				// instance 2 of series 1: three frames, 16-bit, the file's own window; the name is patient data
+				{ name: "DOE^JANE_PID-12345_19700101.dcm", type: "application/octet-stream", bytes: dicomFile({ rows: 40, cols: 48, frames: 3, series: S1, instance: 2, window: [2000, 4000] }) },
+				// instance 1 of series 1, no extension: found by the DICM magic
+				{ name: "PID-12345", type: "application/octet-stream", bytes: dicomFile({ rows: 40, cols: 48, series: S1, instance: 1, seed: 3 }) },
+				// another series, 8-bit
+				{ name: "JANE.dicom", type: "application/octet-stream", bytes: dicomFile({ rows: 32, cols: 32, bits: 8, series: S2, instance: 5 }) },
+				// not DICOM, no extension: skipped
+				{ name: "NOTES", type: "application/octet-stream", bytes: Buffer.from("x".repeat(200)) },
+			];
+			await dropFiles(page, files);
+			await page.waitForFunction(() => clipadApp.dicomJobs.length === 3 && clipadApp.dicomJobs.every((j) => j.state === "done" || j.state === "failed"), null, { timeout: 60000 });
+			await waitJobs(page, 5);
+			const st = await page.evaluate(() => ({
+				files: clipadApp.dicomJobs.map((j) => ({ state: j.state, error: j.error, frames: j.info && j.info.frames, instance: j.info && j.info.instanceNumber, series: j.info && j.info.seriesKey })),
+				jobs: clipadApp.jobs.map((j) => ({ name: j.name, state: j.state, error: j.error, frame: j.frame, w: j.result && j.result.width, h: j.result && j.result.height, window: j.window })),
+			}));
+			check("three DICOM files opened (.dcm, extension-less by the DICM magic, .dicom), the other file skipped", st.files.length === 3 && st.files.every((f) => f.state === "done") && /Skipped 1 file/.test(await page.textContent("#log")), JSON.stringify(st.files));
+			check("every frame is analysed as its own result (3 + 1 + 1)", st.jobs.length === 5 && st.jobs.every((j) => j.state === "done"), JSON.stringify(st.jobs).slice(0, 600));
+			check("frames are named by a hash and the frame number", st.jobs.every((j) => /^dicom-[0-9a-f]{16}-f\d{3}$/.test(j.name)), st.jobs.map((j) => j.name).join(" "));
+			check("frame size and window from the file", st.jobs.filter((j) => j.w === 48 && j.h === 40).length === 4 && st.jobs.some((j) => j.window && j.window.source === "file" && j.window.center === 2000 && j.window.width === 4000));
+			const series = await page.$$eval("#dicom-series-list section.series", (ss) => ss.map((s) => ({ files: [...s.querySelectorAll("li")].map((li) => Number(li.dataset.instance)), frames: s.querySelectorAll(".frame-btn").length })));
+			check("the files are listed as series, ordered by instance number, with their frames", (await page.isVisible("#dicom-series")) && series.length === 2 && series.some((s) => s.files.join() === "1,2" && s.frames === 4) && series.some((s) => s.files.join() === "5" && s.frames === 1), JSON.stringify(series));
+			check("a visible 'screening aid, not for diagnostic use' note", (await page.isVisible("#medical-results-note")) && /screening aid, not for diagnostic use/i.test(await page.textContent("#medical-results-note")));
+			// the multi-frame file's first frame
+			const multi = st.jobs.find((j) => j.window && j.window.source === "file");
+			await selectRow(page, multi.name);
+			check("the window/level control shows for a DICOM frame", (await page.isVisible("#dicom-window")) && /centre 2000, width 4000/.test(await page.textContent("#win-info")), await page.textContent("#win-info"));
+			const applied = async () => {
+				const v0 = await page.evaluate((n) => clipadApp.jobs.find((x) => x.name === n).renderVersion, multi.name);
+				await page.click("#win-apply");
+				await page.waitForFunction(({ n, v0 }) => { const j = clipadApp.jobs.find((x) => x.name === n); return j.state === "done" && j.renderVersion > v0; }, { n: multi.name, v0 }, { timeout: 30000 });
+				return page.evaluate((n) => clipadApp.jobs.find((x) => x.name === n).window, multi.name);
+			};
+			await page.selectOption("#win-preset", "minmax");
+			const w1 = await applied();
+			check("Apply window (minimum–maximum) re-renders and re-analyses the frame", w1 && w1.source === "minmax", JSON.stringify(w1));
+			await page.selectOption("#win-preset", "manual");
+			await page.fill("#win-center", "1000");
+			await page.fill("#win-width", "500");
+			const w2 = await applied();
+			check("Apply window (manual centre/width)", w2 && w2.source === "user" && w2.center === 1000 && w2.width === 500, JSON.stringify(w2));
+			await page.selectOption("#win-preset", "percentile");
+			const w3 = await applied();
+			check("Apply window (percentile)", w3 && w3.source === "percentile", JSON.stringify(w3));
+			await page.screenshot({ path: path.join(ART, "09-dicom.png"), fullPage: true });
+			const csv = await download(page, "#export-csv", "dicom-results.csv");
+			const json = await download(page, "#export-json", "dicom-results.json");
+			const png = await download(page, "#export-png");
+			const rows = parseCSV(csv.data.toString("utf8"));
+			check("CSV/JSON exports list the frames by hash and frame number", rows.length === 5 && rows.every((r) => /^dicom-[0-9a-f]{16}-f\d{3}$/.test(r.file) && Number(r.frame) >= 1) && JSON.parse(json.data.toString("utf8")).images.length === 5);
+			check("the PNG export is named by the hash, not by patient data", /^dicom-[0-9a-f]{16}-f001_overlay\.png$/.test(png.name) && png.data.readUInt32BE(16) === 48 && png.data.readUInt32BE(20) === 40, png.name);
+			const exported = [csv.data.toString("latin1"), json.data.toString("latin1"), csv.name, json.name, png.name].join("\n");
+			const leaked = [...leaks(exported), ...leaks(png.data.toString("latin1"), true)];
+			check("no patient tag or file name in the exports or their names", leaked.length === 0, leaked.join(" "));
+			const dom = await page.evaluate(() => document.documentElement.outerHTML + "\n" + clipadApp.log.map((l) => l.text).join("\n") + "\n" + JSON.stringify(clipadApp.jobs.map((j) => ({ name: j.name, result: j.result, info: j.info, window: j.window, error: j.error }))));
+			check("no patient tag or file name in the DOM (text, attributes, titles) or the page's state", leaks(dom).length === 0, leaks(dom).join(" "));
+			// the browser's own service worker update check (GET /sw.js, no page
+			// data; Chromium schedules it by itself) is the one server hit allowed
+			const hitsNow = server.hits.slice(h0).filter((h) => h.path !== "/sw.js");
+			check("no request left the page while DICOM files were analysed, re-windowed and exported", netSince(m0).length === 0 && hitsNow.length === 0, [...netSince(m0).map((r) => r.url), ...hitsNow.map((h) => `server: ${h.method} ${h.path} ${h.status}`)].join(" "));
+			const urls = requests.map((r) => decodeURIComponent(r.url)).join("\n") + server.hits.map((h) => decodeURIComponent(h.path)).join("\n");
+			check("no request URL ever held patient data", leaks(urls).length === 0, leaks(urls).join(" "));
+			await clearResults(page);
+			check("Clear removes the DICOM series too", (await page.evaluate(() => clipadApp.dicomJobs.length)) === 0 && !(await page.isVisible("#dicom-series")));
 		});
 
 		await step("second visit: the model comes from the cache, no download", async () => {
