@@ -23,8 +23,9 @@ func TestSDPPlusToggle(t *testing.T) {
 	id := set.ModelID(cfg)
 	h := sdpplus.NewHead(cfg.Vision.Width, cfg.EmbedDim)
 	for k := range h.Bias {
-		h.Weight[k][0] = 0.5 // a head whose map depends on the patch features
-		h.Bias[k][0] = 1
+		// output ≈ t_n + t_a, tilted towards t_a by the patch's redness (x0)
+		h.Weight[k][1*cfg.Vision.Width+0] = 0.5
+		h.Bias[k][0], h.Bias[k][1] = 1, 1
 	}
 	h.Meta = sdpplus.Meta{ModelID: id, Config: cfg.Name, Sigma: 8}
 	ex, md, err := h.BundleExtras()
