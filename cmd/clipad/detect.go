@@ -16,7 +16,6 @@ import (
 	"github.com/clipad/clipad/model/anomaly"
 	"github.com/clipad/clipad/model/detect"
 	"github.com/clipad/clipad/model/imageio"
-	"github.com/clipad/clipad/model/textvec"
 )
 
 func init() {
@@ -145,12 +144,9 @@ func runDetect(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *textPath == "" {
-		*textPath = defaultTextPath(*wPath)
-	}
-	asset, err := textvec.Load(*textPath)
+	asset, err := loadTextAsset(textPath, *wPath)
 	if err != nil {
-		return fmt.Errorf("text vectors: %w (make them with 'clipad rvs')", err)
+		return err
 	}
 	sg := *sigma
 	if sg == 0 {

@@ -11,7 +11,6 @@ import (
 	"github.com/clipad/clipad/model/dataset"
 	"github.com/clipad/clipad/model/detect"
 	"github.com/clipad/clipad/model/evalrun"
-	"github.com/clipad/clipad/model/textvec"
 )
 
 func init() {
@@ -86,12 +85,9 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *textPath == "" {
-		*textPath = defaultTextPath(*wPath)
-	}
-	asset, err := textvec.Load(*textPath)
+	asset, err := loadTextAsset(textPath, *wPath)
 	if err != nil {
-		return fmt.Errorf("text vectors: %w (make them with 'clipad rvs')", err)
+		return err
 	}
 	head, err := loadSDPPlus(*sdpPlus, *wPath, m.Cfg, id)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/clipad/clipad/model/config"
+	"github.com/clipad/clipad/model/textvec"
 	"github.com/clipad/clipad/model/vision"
 	"github.com/clipad/clipad/model/weights"
 	"github.com/clipad/clipad/quantize"
@@ -94,4 +95,17 @@ func loadBundle(dir string) (*vision.Model, string, error) {
 	}
 	m, err := vision.New(l.M.Config, set)
 	return m, l.M.ModelID, err
+}
+
+// loadTextAsset reads the text-vector asset: *path, or text_vectors.json beside
+// the weights when *path is empty (then *path is set to it).
+func loadTextAsset(path *string, weightsPath string) (*textvec.Asset, error) {
+	if *path == "" {
+		*path = defaultTextPath(weightsPath)
+	}
+	a, err := textvec.Load(*path)
+	if err != nil {
+		return nil, fmt.Errorf("text vectors: %w (make them with 'clipad rvs')", err)
+	}
+	return a, nil
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/clipad/clipad/model/config"
 	"github.com/clipad/clipad/model/weights"
@@ -60,7 +61,7 @@ func WeightsFromModel(m *Model, cfg config.Config, towers weights.Tower) (weight
 			return nil, fmt.Errorf("onnx weights for %s: %w", cfg.Name, err)
 		}
 		shape := t.Shape()
-		if !sameShape(shape, sp.Shape) {
+		if !slices.Equal(shape, sp.Shape) {
 			return nil, fmt.Errorf("onnx weights for %s: initializer %q has shape %v, expected %v (weights made for another config?)", cfg.Name, sp.Name, shape, sp.Shape)
 		}
 		set[sp.Name] = weights.Tensor{Shape: shape, Data: data}
@@ -69,16 +70,4 @@ func WeightsFromModel(m *Model, cfg config.Config, towers weights.Tower) (weight
 		return nil, err
 	}
 	return set, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

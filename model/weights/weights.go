@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,18 +98,6 @@ func Expected(c config.Config, towers Tower) []Spec {
 	return s
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Check verifies that every tensor the config needs is present with the
 // right shape and a consistent data length.
 func (s Set) Check(c config.Config, towers Tower) error {
@@ -117,7 +106,7 @@ func (s Set) Check(c config.Config, towers Tower) error {
 		if !ok {
 			return fmt.Errorf("weights for %s: tensor %q is missing (expected shape %s)", c.Name, sp.Name, shapeString(sp.Shape))
 		}
-		if !sameShape(t.Shape, sp.Shape) {
+		if !slices.Equal(t.Shape, sp.Shape) {
 			return fmt.Errorf("weights for %s: tensor %q has shape %s, expected %s (weights made for another config?)", c.Name, sp.Name, shapeString(t.Shape), shapeString(sp.Shape))
 		}
 		if t.Q8 != nil {
@@ -144,7 +133,7 @@ func CheckInfos(f *safetensors.File, c config.Config, towers Tower) error {
 		default:
 			return fmt.Errorf("weights for %s: tensor %q has dtype %s, expected a float type (F32, F16, BF16)", c.Name, sp.Name, info.DType)
 		}
-		if !sameShape(info.Shape, sp.Shape) {
+		if !slices.Equal(info.Shape, sp.Shape) {
 			return fmt.Errorf("weights for %s: tensor %q has shape %s, expected %s (weights made for another config?)", c.Name, sp.Name, shapeString(info.Shape), shapeString(sp.Shape))
 		}
 	}
