@@ -25,6 +25,7 @@ WASM_TEST_PKGS ?= ./model/... ./wasm
 include model/kernels/simd/simd.mk
 include cmd/worker/worker.mk
 include js/site.mk
+include js/bench/bench.mk
 
 all: build
 

@@ -187,7 +187,7 @@ func (c *core) splitForward(args []js.Value) any {
 		var ms, ex []float64
 		profs := make([][nProf]float64, 0, n)
 		for i := 0; i < warm+n; i++ {
-			f.profile = true // the ticks are ~30 time.Now calls per block: negligible
+			f.profile = profile || size > 1 // ticks: ~180 time.Now calls per block
 			f.prof = [nProf]float64{}
 			t := time.Now()
 			if err := f.run(img); err != nil {

@@ -217,6 +217,10 @@ func (c *core) batchScores(args []js.Value) any {
 }
 
 func main() {
+	// A tighter GC target keeps a worker's WASM memory (which never shrinks)
+	// within about 1.5× the int8 bundle instead of 2.6× (make bench), at no
+	// measurable cost to the forward.
+	debug.SetGCPercent(25)
 	c := &core{}
 	api := map[string]any{
 		"version":      Version,

@@ -182,14 +182,14 @@ func newRowForward(m *vision.Model, p *peer, plain bool) *rowForward {
 	T, W := v.Tokens(), v.Width
 	r0, r1 := rowPart(T, p.size, p.rank)
 	n := r1 - r0
+	buf := func(size int) []float32 { return make([]float32, size) }
 	f := &rowForward{m: m, p: p, r0: r0, r1: r1, T: T, W: W, plain: plain,
-		h: make([]float32, n*W), a: make([]float32, n*W), lnb: make([]float32, n*W),
-		attn: make([]float32, n*W), tmp: make([]float32, n*W), vv: make([]float32, n*W),
-		mlp: make([]float32, n*v.MLPWidth), scores: make([]float32, n*T), qkv: make([]float32, T*3*W)}
+		h: buf(n * W), a: buf(n * W), lnb: buf(n * W), attn: buf(n * W), tmp: buf(n * W), vv: buf(n * W),
+		mlp: buf(n * v.MLPWidth), scores: buf(n * T), qkv: buf(T * 3 * W)}
 	if !plain {
 		for k := range f.surgery {
-			f.surgery[k] = make([]float32, n*W)
-			f.features[k] = make([]float32, T*m.Cfg.EmbedDim)
+			f.surgery[k] = buf(n * W)
+			f.features[k] = buf(T * m.Cfg.EmbedDim)
 		}
 	}
 	return f

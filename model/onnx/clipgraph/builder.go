@@ -28,6 +28,7 @@ type Option func(*options)
 
 type options struct {
 	manualLN bool
+	int8     bool // Int8Weights (int8.go)
 }
 
 // ManualLayerNorm writes every LayerNorm as the two-pass formula
@@ -173,6 +174,9 @@ func (b *builder) layerNorm(out, x, prefix string) string {
 
 // linear is y = x·Wᵀ + b with W in PyTorch [out, in] layout.
 func (b *builder) linear(out, x, w, bias string) string {
+	if b.opt.int8 {
+		return b.linearInt8(out, x, w, bias)
+	}
 	y := b.op(out+"/matmul", "MatMul", []string{x, b.transposed(w)})
 	return b.op(out, "Add", []string{y, b.weight(bias)})
 }
@@ -255,6 +259,9 @@ func (b *builder) model(kind, doc string) (*onnx.Model, error) {
 		{Key: "clipad.config", Value: b.cfg.Name},
 		{Key: "clipad.ln_eps", Value: strconv.FormatFloat(b.cfg.LNEps, 'g', -1, 64)},
 		{Key: "clipad.layernorm", Value: map[bool]string{false: "LayerNormalization", true: "manual"}[b.opt.manualLN]},
+	}
+	if b.opt.int8 {
+		meta = append(meta, onnx.StringEntry{Key: "clipad.weights", Value: int8Note})
 	}
 	if j, err := b.cfg.MarshalOpenCLIP(); err == nil {
 		meta = append(meta, onnx.StringEntry{Key: "open_clip_config", Value: string(j)})
