@@ -137,6 +137,16 @@ func (d *Detector) AnalyzeInput(x []float32, name, category string) (*Record, er
 	return d.score(out, cat, name, t0)
 }
 
+// ScoreOutput scores a forward's output computed elsewhere (for example to
+// compare models on the same features).
+func (d *Detector) ScoreOutput(out *vision.Output, name, category string) (*Record, error) {
+	cat, err := d.Text.Get(category)
+	if err != nil {
+		return nil, err
+	}
+	return d.score(out, cat, name, time.Now())
+}
+
 func (d *Detector) score(out *vision.Output, cat *textvec.Category, name string, t0 time.Time) (*Record, error) {
 	v := d.Cfg.Vision
 	stages := out.Features[:]
