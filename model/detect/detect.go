@@ -8,6 +8,7 @@ import (
 
 	"github.com/clipad/clipad/model/anomaly"
 	"github.com/clipad/clipad/model/config"
+	"github.com/clipad/clipad/model/dicom"
 	"github.com/clipad/clipad/model/imageio"
 	"github.com/clipad/clipad/model/preprocess"
 	"github.com/clipad/clipad/model/sdpplus"
@@ -98,7 +99,25 @@ type Record struct {
 // Analyze decodes and scores one encoded image: PNG or JPEG (decoded as
 // Pillow does), or TIFF; 16-bit grey images are windowed to 8 bits by their
 // min–max range instead of being truncated (imageio.DecodeWindowed).
+//
+// A single-frame DICOM file is read too (its own window, else min–max);
+// multi-frame files need one record per frame (dicom.Each, as clipad
+// detect does) and are refused here.
 func (d *Detector) Analyze(data []byte, name, category string) (*Record, error) {
+	if dicom.IsDICOM(data) {
+		f, err := dicom.Open(data, name, dicom.Limits{})
+		if err != nil {
+			return nil, err
+		}
+		if f.Frames != 1 {
+			return nil, fmt.Errorf("%s: a DICOM file with %d frames needs one record per frame: use clipad detect", name, f.Frames)
+		}
+		img, _, _, err := f.Render(1, imageio.Window{})
+		if err != nil {
+			return nil, err
+		}
+		return d.AnalyzeImage(img, name, category)
+	}
 	img, _, err := imageio.DecodeWindowed(data, name, d.Opt.Limits, imageio.Window{})
 	if err != nil {
 		return nil, err

@@ -5,10 +5,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/tiff"
 
+	"github.com/clipad/clipad/model/dicom/dicomtest"
 	"github.com/clipad/clipad/model/imageio"
 	"github.com/clipad/clipad/model/synth"
 )
@@ -65,5 +67,28 @@ func TestTIFFAnd16Bit(t *testing.T) {
 	}
 	if _, err := d.Analyze(gb.Bytes(), "ramp16.png", "object"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Analyze reads single-frame DICOM (so eval can too) and refuses
+// multi-frame files with a pointer to clipad detect.
+func TestDICOMInput(t *testing.T) {
+	d := plantedDetector(t)
+	const ts = "1.2.840.10008.1.2.1" // explicit VR little endian
+	px := make([]byte, 32*32)
+	for i := range px {
+		px[i] = uint8(i % 251)
+	}
+	one := dicomtest.File(ts, append(append(dicomtest.Identifying(), dicomtest.Image(32, 32, "MONOCHROME2", 1, 8, 1)...), dicomtest.Pixels("OB", px))...)
+	r, err := d.Analyze(one, "scan.dcm", "object")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Width != 32 || r.Height != 32 {
+		t.Errorf("DICOM frame size %dx%d", r.Width, r.Height)
+	}
+	three := dicomtest.File(ts, append(append(dicomtest.Identifying(), dicomtest.Image(32, 32, "MONOCHROME2", 1, 8, 3)...), dicomtest.Pixels("OB", append(append(px, px...), px...)))...)
+	if _, err := d.Analyze(three, "series.dcm", "object"); err == nil || !strings.Contains(err.Error(), "clipad detect") {
+		t.Errorf("multi-frame DICOM: %v", err)
 	}
 }
