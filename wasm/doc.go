@@ -4,6 +4,23 @@
 // images, batch scores). Images arrive as encoded bytes and are decoded and
 // preprocessed in Go, so the page gives exactly the CLI's results.
 //
+// # Model, text vectors, analysis
+//
+//	clipad.loadManifest(json) → {modelId, totalBytes, dtype, synthetic, sdpPlus,
+//	                              shards: [{file, bytes, sha256}], config, size} | {error}
+//	clipad.feedShard(i, bytes: Uint8Array) → null | "error"   (size and sha256 checked)
+//	clipad.finishModel() → null | "error"
+//	clipad.setText(json) → {modelId, categories: [{name, dataset, medical}]} | {error}
+//	clipad.analyze(bytes, name, category[, sigma[, opts]])
+//	  → {name, category, width, height, grid, size, probAbnormal, mapMax, score,
+//	     scoreMode, sigma, ms, modelId, patchMap: Float32Array, map: Float32Array, id, window}
+//	  | {error}
+//	clipad.batchScores(s0[], s1[]) → number[] | {error}   (the paper's per-category min–max)
+//	clipad.setSDPPlus([on]) → {available, enabled}       (the bundle's SDP+ layers, on by default)
+//	clipad.jet() → Uint8Array(768)                        (OpenCV's COLORMAP_JET)
+//
+// Benchmark hooks (make bench): benchForward, splitForward, memStats (bench.go).
+//
 // # Medical inputs: DICOM and 16-bit images
 //
 // Everything below runs inside the worker; no byte leaves the page. No
