@@ -53,6 +53,7 @@ test: setup build
 	$(MAKE) test-wasm
 	$(MAKE) test-simd
 	$(MAKE) parity
+	$(MAKE) bench-selftest
 	$(MAKE) test-worker
 	$(MAKE) test-page
 
