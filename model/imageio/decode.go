@@ -105,34 +105,29 @@ func Probe(data []byte, name string, lim Limits) (Info, error) {
 	if format == "" {
 		return Info{}, &Error{Name: name, Err: ErrUnknownFormat}
 	}
-	var cfg image.Config
-	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("decoder panic: %v", r)
-			}
-		}()
+	cfg, err := guarded(func() (image.Config, error) {
 		if format == "png" {
-			cfg, err = png.DecodeConfig(bytes.NewReader(data))
-		} else {
-			cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+			return png.DecodeConfig(bytes.NewReader(data))
 		}
-	}()
+		return jpeg.DecodeConfig(bytes.NewReader(data))
+	})
 	if err != nil {
 		return Info{}, &Error{Name: name, Format: format, Err: fmt.Errorf("%w: %s header: %v", ErrCorrupt, formatName(format), err)}
 	}
 	info := Info{Format: format, Width: cfg.Width, Height: cfg.Height}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return info, &Error{Name: name, Format: format, Err: fmt.Errorf("%w: %s header claims %d×%d pixels", ErrCorrupt, formatName(format), cfg.Width, cfg.Height)}
-	}
-	if lim.MaxSide < 0 || cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide {
-		return info, &Error{Name: name, Format: format, Err: fmt.Errorf("%w: %d×%d pixels, each side may be at most %d", ErrTooLarge, cfg.Width, cfg.Height, max(lim.MaxSide, 0))}
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > lim.MaxPixels {
-		return info, &Error{Name: name, Format: format, Err: fmt.Errorf("%w: %d×%d = %d pixels exceeds the limit of %d", ErrTooLarge, cfg.Width, cfg.Height, px, max(lim.MaxPixels, 0))}
-	}
-	return info, nil
+	return info, checkSize(info, name, lim)
+}
+
+// guarded runs a decoder, turning a panic (some decoders panic on hostile
+// input) into an error.
+func guarded[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	return f()
 }
 
 func formatName(f string) string {
@@ -149,19 +144,12 @@ func Decode(data []byte, name string, lim Limits) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	var img image.Image
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				img, err = nil, fmt.Errorf("decoder panic: %v", r)
-			}
-		}()
+	img, err := guarded(func() (image.Image, error) {
 		if info.Format == "png" {
-			img, err = png.Decode(bytes.NewReader(data))
-		} else {
-			img, err = jpeg.Decode(bytes.NewReader(data))
+			return png.Decode(bytes.NewReader(data))
 		}
-	}()
+		return jpeg.Decode(bytes.NewReader(data))
+	})
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF

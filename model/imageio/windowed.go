@@ -35,16 +35,7 @@ func ProbeTIFF(data []byte, name string, lim Limits) (Info, error) {
 	if !IsTIFF(data) {
 		return Info{}, &Error{Name: name, Err: unknownFormatError{}}
 	}
-	var cfg image.Config
-	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("decoder panic: %v", r)
-			}
-		}()
-		cfg, err = tiff.DecodeConfig(bytes.NewReader(data))
-	}()
+	cfg, err := guarded(func() (image.Config, error) { return tiff.DecodeConfig(bytes.NewReader(data)) })
 	if err != nil {
 		return Info{}, &Error{Name: name, Format: "tiff", Err: fmt.Errorf("%w: TIFF header: %v", ErrCorrupt, err)}
 	}
@@ -75,15 +66,7 @@ func decodeTIFF(data []byte, name string, lim Limits) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	var img image.Image
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				img, err = nil, fmt.Errorf("decoder panic: %v", r)
-			}
-		}()
-		img, err = tiff.Decode(bytes.NewReader(data))
-	}()
+	img, err := guarded(func() (image.Image, error) { return tiff.Decode(bytes.NewReader(data)) })
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
