@@ -78,23 +78,13 @@ func readHeadCT(b *builder) error {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
+	r, header, col, err := csvWithHeader(f, csvPath, "a HeadCT", headExpected)
 	if err != nil {
-		return fmt.Errorf("%w: not a HeadCT root: cannot read the header of %s: %v (expected %s)", ErrLayout, csvPath, err, headExpected)
+		return err
 	}
-	idCol, hemCol := -1, -1
-	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
-		case "id":
-			idCol = i
-		case "hemorrhage":
-			hemCol = i
-		}
-	}
-	if idCol < 0 || hemCol < 0 {
+	idCol, hasID := col["id"]
+	hemCol, hasHem := col["hemorrhage"]
+	if !hasID || !hasHem {
 		return fmt.Errorf("%w: not a HeadCT root: %s header %q lacks id or hemorrhage (expected %s)",
 			ErrLayout, csvPath, strings.Join(header, ","), headExpected)
 	}

@@ -29,16 +29,9 @@ func readVisA(b *builder) error {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
+	r, header, col, err := csvWithHeader(f, csvPath, "a VisA", visaExpected)
 	if err != nil {
-		return fmt.Errorf("%w: not a VisA root: cannot read the header of %s: %v (expected %s)", ErrLayout, csvPath, err, visaExpected)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		return err
 	}
 	for _, need := range []string{"object", "split", "label", "image", "mask"} {
 		if _, ok := col[need]; !ok {
@@ -126,4 +119,21 @@ func readVisA(b *builder) error {
 		c.ImageLevel = bothLabels(c.Samples)
 	}
 	return nil
+}
+
+// csvWithHeader starts reading a dataset CSV: a lenient reader, the header
+// row, and each column's index by its lower-cased name (BOM stripped).
+func csvWithHeader(f io.Reader, path, what, expected string) (*csv.Reader, []string, map[string]int, error) {
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: not %s root: cannot read the header of %s: %v (expected %s)", ErrLayout, what, path, err, expected)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	return r, header, col, nil
 }
