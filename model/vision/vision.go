@@ -3,6 +3,7 @@ package vision
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/clipad/clipad/model/config"
 	"github.com/clipad/clipad/model/kernels"
@@ -22,12 +23,34 @@ type Linear struct {
 // activations per row (symmetric int8) and accumulate in int32.
 func (l *Linear) Apply(y, x []float32, rows int) {
 	if l.Q != nil {
-		xq, xs := kernels.QuantizeRows(x[:rows*l.In], rows, l.In)
+		buf := quantBufs.Get().(*quantBuf)
+		xq, xs := buf.grow(rows*l.In, rows)
+		kernels.QuantizeRowsTo(xq, xs, x[:rows*l.In], rows, l.In)
 		kernels.LinearInt8(y, xq, xs, l.Q, l.QScale, rows, l.In, l.Out, l.B)
+		quantBufs.Put(buf)
 		return
 	}
 	kernels.Linear(y, x, rows, l.In, l.W, l.Out, l.B)
 }
+
+// quantBuf holds the int8 activations of one Linear call; pooled so int8
+// layers do not allocate per call (a Linear is shared by goroutines).
+type quantBuf struct {
+	q []int8
+	s []float32
+}
+
+func (b *quantBuf) grow(n, rows int) ([]int8, []float32) {
+	if cap(b.q) < n {
+		b.q = make([]int8, n)
+	}
+	if cap(b.s) < rows {
+		b.s = make([]float32, rows)
+	}
+	return b.q[:n], b.s[:rows]
+}
+
+var quantBufs = sync.Pool{New: func() any { return new(quantBuf) }}
 
 // LayerNorm holds affine LayerNorm parameters.
 type LayerNorm struct{ G, B []float32 }
