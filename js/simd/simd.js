@@ -37,7 +37,7 @@
 (function (root) {
 	"use strict";
 
-	const ABI = 1; // kernels.wat's abi()
+	const ABI = 2; // kernels.wat's abi()
 
 	// (module (func (result v128) (i32x4.dot_i16x8_s (v128.const …) (v128.const …))))
 	const PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 43, 1, 41, 0,
@@ -67,6 +67,8 @@
 				k === null ? unlinked() : k.sgemm(c, ldc, a, lda, b, ldb, nn, m, n, kk, bias, work, wbytes),
 			qgemm: (y, x, xs, w, ws, bias, m, kk, n, work, wbytes) =>
 				k === null ? unlinked() : k.qgemm(y, x, xs, w, ws, bias, m, kk, n, work, wbytes),
+			softmax: (x, rows, n, ld, scale) => (k === null ? unlinked() : k.softmax(x, rows, n, ld, scale)),
+			act: (x, n, quick) => (k === null ? unlinked() : k.act(x, n, quick)),
 		};
 		let done = false;
 		return {

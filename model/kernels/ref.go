@@ -73,41 +73,43 @@ func LayerNorm(y, x []float32, rows, w int, g, b []float32, eps float64) {
 }
 
 // SoftmaxRows applies a numerically stable softmax to each row of length n
-// (stride ld) after multiplying by scale.
+// (stride ld) after multiplying by scale, in float32 with Exp32 (see
+// softmaxRow for the exact order). On the SIMD module when linked, with
+// bit-identical results.
 func SoftmaxRows(x []float32, rows, n, ld int, scale float32) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if len(x) < (rows-1)*ld+n || ld < n {
+		panic("kernels: SoftmaxRows: slice shorter than rows×ld")
+	}
+	if simdSoftmax(x, rows, n, ld, scale) {
+		return
+	}
 	for r := 0; r < rows; r++ {
-		row := x[r*ld : r*ld+n]
-		mx := float32(math.Inf(-1))
-		for i := range row {
-			row[i] *= scale
-			if row[i] > mx {
-				mx = row[i]
-			}
-		}
-		var s float64
-		for i, v := range row {
-			e := float32(math.Exp(float64(v - mx)))
-			row[i] = e
-			s += float64(e)
-		}
-		inv := float32(1 / s)
-		for i := range row {
-			row[i] *= inv
-		}
+		softmaxRow(x[r*ld:r*ld+n], scale)
 	}
 }
 
-// GELU applies the exact (erf) GELU in place.
+// GELU applies the exact (erf) GELU 0.5·x·(1+erf(x/√2)) in place, in
+// float32 (gelu32); on the SIMD module when linked, bit-identically.
 func GELU(x []float32) {
+	if simdAct(x, false) {
+		return
+	}
 	for i, v := range x {
-		x[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+		x[i] = gelu32(v)
 	}
 }
 
-// QuickGELU applies x·σ(1.702x) in place (OpenAI CLIP).
+// QuickGELU applies x·σ(1.702x) in place (OpenAI CLIP), in float32
+// (quickGELU32); on the SIMD module when linked, bit-identically.
 func QuickGELU(x []float32) {
+	if simdAct(x, true) {
+		return
+	}
 	for i, v := range x {
-		x[i] = float32(float64(v) / (1 + math.Exp(-1.702*float64(v))))
+		x[i] = quickGELU32(v)
 	}
 }
 

@@ -26,6 +26,12 @@ func simdImportSgemm(c unsafe.Pointer, ldc int32, a unsafe.Pointer, lda int32, b
 //go:wasmimport clipad_simd qgemm
 func simdImportQgemm(y, x, xs, w, ws, bias unsafe.Pointer, m, k, n int32, work unsafe.Pointer, wbytes int32)
 
+//go:wasmimport clipad_simd softmax
+func simdImportSoftmax(x unsafe.Pointer, rows, n, ld int32, scale float32)
+
+//go:wasmimport clipad_simd act
+func simdImportAct(x unsafe.Pointer, n, quick int32)
+
 // simdLinked asks the host once: simd.js answers 1 only after it has
 // instantiated the module on this instance's memory (before go.run).
 var simdLinked = sync.OnceValue(func() bool { return simdImportAvailable() == 1 })
@@ -133,6 +139,37 @@ func simdInt8Acc(acc []int32, xq, wq []int8, rows, in, out int) bool {
 	runtime.KeepAlive(xq)
 	runtime.KeepAlive(wq)
 	simdWork.Put(w)
+	simdCalls.Add(1)
+	return true
+}
+
+// simdSoftmax is SoftmaxRows on the SIMD module (bit-identical to
+// softmaxRow); false when the module is off.
+func simdSoftmax(x []float32, rows, n, ld int, scale float32) bool {
+	if !simdOn() || rows <= 0 || n <= 0 || ld < n || !fitsSIMD(len(x), rows, ld) {
+		return false
+	}
+	if len(x) < (rows-1)*ld+n {
+		panic("kernels: simdSoftmax: slice shorter than rows×ld")
+	}
+	simdImportSoftmax(ptr(x), int32(rows), int32(n), int32(ld), scale)
+	runtime.KeepAlive(x)
+	simdCalls.Add(1)
+	return true
+}
+
+// simdAct is GELU (quick false) or QuickGELU on the SIMD module
+// (bit-identical to gelu32 / quickGELU32); false when the module is off.
+func simdAct(x []float32, quick bool) bool {
+	if !simdOn() || len(x) == 0 || !fitsSIMD(len(x)) {
+		return false
+	}
+	var q int32
+	if quick {
+		q = 1
+	}
+	simdImportAct(ptr(x), int32(len(x)), q)
+	runtime.KeepAlive(x)
 	simdCalls.Add(1)
 	return true
 }

@@ -54,7 +54,7 @@ func TestSIMDModule(t *testing.T) {
 		names = append(names, e.name)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"abi", "qgemm", "sgemm"}) {
+	if !slices.Equal(names, []string{"abi", "act", "qgemm", "sgemm", "softmax"}) {
 		t.Fatalf("exports %v", names)
 	}
 	if mod.simdOps == 0 || mod.funcs != len(mod.bodies) {
@@ -389,6 +389,7 @@ var coreOps = map[byte]struct {
 	0x36: {"i32.store", immMemarg}, 0x38: {"f32.store", immMemarg}, 0x3a: {"i32.store8", immMemarg},
 	0x41: {"i32.const", immI32}, 0x43: {"f32.const", immF32},
 	0x92: {"f32.add", immNone}, 0x93: {"f32.sub", immNone}, 0x94: {"f32.mul", immNone},
+	0x95: {"f32.div", immNone}, 0x96: {"f32.min", immNone}, 0x97: {"f32.max", immNone},
 	0xb2: {"f32.convert_i32_s", immNone},
 }
 

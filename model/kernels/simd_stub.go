@@ -16,3 +16,7 @@ func simdLinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale 
 }
 
 func simdInt8Acc(acc []int32, xq, wq []int8, rows, in, out int) bool { return false }
+
+func simdSoftmax(x []float32, rows, n, ld int, scale float32) bool { return false }
+
+func simdAct(x []float32, quick bool) bool { return false }

@@ -266,3 +266,54 @@ func TestSIMDFallback(t *testing.T) {
 	}
 	SetSIMD(false)
 }
+
+// TestSIMDSoftmaxAct compares the module's softmax and activations with
+// the pure-Go softmaxRow, gelu32 and quickGELU32 bit for bit: rows of
+// every length 1..37 and 226 with a stride, −Inf entries and extreme
+// values, and activation inputs that cover the clamps, ±0, ±Inf, lengths
+// that are not multiples of 4 and a sentinel past the end.
+func TestSIMDSoftmaxAct(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewSource(21))
+	for _, n := range append([]int{226}, seq(1, 37)...) {
+		rows, ld := 4, n+3
+		x := make([]float32, rows*ld)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 30)
+		}
+		x[rng.Intn(n)] = float32(math.Inf(-1))
+		x[ld+rng.Intn(n)] = -1e30
+		x[2*ld+rng.Intn(n)] = 1e30
+		want := append([]float32(nil), x...)
+		goOnly(func() { SoftmaxRows(want, rows, n, ld, 0.125) })
+		got := append([]float32(nil), x...)
+		viaSIMD(t, 1, "SoftmaxRows", func() { SoftmaxRows(got, rows, n, ld, 0.125) })
+		sameBits(t, "SoftmaxRows", got, want)
+	}
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 200, -200, 1e30, -1e30,
+		float32(math.Inf(1)), float32(math.Inf(-1)), 3.5, -3.5, 0.44862, -7.9}
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 16, 1001} {
+		x := make([]float32, n+1)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 4)
+			if i < len(special) && n > 8 {
+				x[i] = special[i]
+			}
+		}
+		x[n] = 12345 // sentinel
+		for _, quick := range []bool{false, true} {
+			f := GELU
+			if quick {
+				f = QuickGELU
+			}
+			want := append([]float32(nil), x...)
+			goOnly(func() { f(want[:n]) })
+			got := append([]float32(nil), x...)
+			viaSIMD(t, 1, "act", func() { f(got[:n]) })
+			sameBits(t, "act", got, want)
+			if got[n] != 12345 {
+				t.Fatalf("act wrote past n=%d", n)
+			}
+		}
+	}
+}

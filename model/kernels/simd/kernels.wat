@@ -19,12 +19,19 @@
 ;; Go checks every shape against its slices before calling (simd_js.go).
 ;;
 ;; Exports
-;;   abi() → 1                         interface version (simd.js checks it)
+;;   abi() → 2                         interface version (simd.js checks it)
 ;;   sgemm(c, ldc, a, lda, b, ldb, nn, m, n, k, bias, work, wbytes)
 ;;                                      C = A·Bᵀ (nn=0) or A·B (nn=1) (+ bias)
 ;;   qgemm(y, x, xs, w, ws, bias, m, k, n, work, wbytes)
 ;;                                      int8 x·wᵀ: exact int32 sums, then
 ;;                                      f32(S)·xs[r]·ws[o] (+ bias[o])
+;;   softmax(x, rows, n, ld, scale)     row softmax in place (Exp32, float32)
+;;   act(x, n, quick)                   GELU (erf) or QuickGELU in place
+;;
+;; softmax and act are the pure-Go softmaxRow, gelu32 and quickGELU32 of
+;; model/kernels/fastmath.go on four lanes at a time: the same binary32
+;; operations in the same order (separate multiply and add, correctly
+;; rounded division), so results are bit-identical to them.
 ;;
 ;; f32 (sgemm): B is packed per block of ≤ (wbytes-256)/1024 columns × 256
 ;; depth into panels of 8 columns (32 bytes per k step) in the scratch
@@ -64,7 +71,7 @@
 
   ;; abi is the interface version: simd.js links the module only when it
   ;; matches the version it was written for.
-  (func (export "abi") (result i32) (i32.const 1))
+  (func (export "abi") (result i32) (i32.const 2))
 
   ;; $kf32: the f32 micro-kernel. It updates the 4×8 block of C at $c
   ;; (row stride $ldc bytes) with C[r,q] += Σ_p A_r[p]·bp[p*8+q] for
@@ -715,6 +722,138 @@
           (br_if $panels (i32.lt_u (local.tee $jp (i32.add (local.get $jp) (i32.const 1))) (local.get $np))))
         (br_if $rowblocks (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $m))))
       (br_if $colblocks (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (local.get $nc))) (local.get $n))))
+  )
+
+  ;; $exp4: Exp32 (model/kernels/fastmath.go) on four lanes, the same
+  ;; binary32 operations in the same order (constants in hex: the exact
+  ;; float32 values of the Go constants). Lanes with x < expLo or NaN give
+  ;; +0; x is clamped to 88 above.
+  (func $exp4 (param $x v128) (result v128)
+    (local $ok v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $ok (f32x4.ge (local.get $x) (v128.const f32x4 -0x1.5d589ep+06 -0x1.5d589ep+06 -0x1.5d589ep+06 -0x1.5d589ep+06)))
+    (local.set $x (f32x4.min (local.get $x) (v128.const f32x4 0x1.6p+06 0x1.6p+06 0x1.6p+06 0x1.6p+06)))
+    (local.set $n (f32x4.sub (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 0x1.715476p+00 0x1.715476p+00 0x1.715476p+00 0x1.715476p+00)) (v128.const f32x4 0x1.8p+23 0x1.8p+23 0x1.8p+23 0x1.8p+23)) (v128.const f32x4 0x1.8p+23 0x1.8p+23 0x1.8p+23 0x1.8p+23)))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0x1.63p-01 0x1.63p-01 0x1.63p-01 0x1.63p-01))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -0x1.bd0106p-13 -0x1.bd0106p-13 -0x1.bd0106p-13 -0x1.bd0106p-13))))
+    (local.set $p (v128.const f32x4 0x1.a0d2cep-13 0x1.a0d2cep-13 0x1.a0d2cep-13 0x1.a0d2cep-13))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0x1.6e879cp-10 0x1.6e879cp-10 0x1.6e879cp-10 0x1.6e879cp-10)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0x1.11121p-07 0x1.11121p-07 0x1.11121p-07 0x1.11121p-07)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0x1.555382p-05 0x1.555382p-05 0x1.555382p-05 0x1.555382p-05)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0x1.555554p-03 0x1.555554p-03 0x1.555554p-03 0x1.555554p-03)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0x1p-01 0x1p-01 0x1p-01 0x1p-01)))
+    ;; y = (p·r² + r) + 1, times 2^n built in the exponent field
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (v128.and (local.get $ok)
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+  )
+
+  ;; $gelu4: gelu32 on four lanes: x·Φ(x) with Φ from erfc(|x|/√2).
+  (func $gelu4 (param $x v128) (result v128)
+    (local $z v128) (local $t v128) (local $q v128) (local $h v128)
+    (local.set $z (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0x1.6a09e6p-01 0x1.6a09e6p-01 0x1.6a09e6p-01 0x1.6a09e6p-01)))
+    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $z)) (v128.const f32x4 1 1 1 1))))
+    (local.set $q (v128.const f32x4 0x1.5df28ap-03 0x1.5df28ap-03 0x1.5df28ap-03 0x1.5df28ap-03))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0x1.a4f124p-01 -0x1.a4f124p-01 -0x1.a4f124p-01 -0x1.a4f124p-01)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0x1.7d0f6p+00 0x1.7d0f6p+00 0x1.7d0f6p+00 0x1.7d0f6p+00)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0x1.229cbap+00 -0x1.229cbap+00 -0x1.229cbap+00 -0x1.229cbap+00)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0x1.1d8f98p-02 0x1.1d8f98p-02 0x1.1d8f98p-02 0x1.1d8f98p-02)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0x1.7d8498p-03 -0x1.7d8498p-03 -0x1.7d8498p-03 -0x1.7d8498p-03)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0x1.8c6d92p-04 0x1.8c6d92p-04 0x1.8c6d92p-04 0x1.8c6d92p-04)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0x1.7f11f6p-02 0x1.7f11f6p-02 0x1.7f11f6p-02 0x1.7f11f6p-02)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 0x1.00018ep+00 0x1.00018ep+00 0x1.00018ep+00 0x1.00018ep+00)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (v128.const f32x4 -0x1.43f89cp+00 -0x1.43f89cp+00 -0x1.43f89cp+00 -0x1.43f89cp+00)))
+    (local.set $h (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5)
+      (f32x4.mul (local.get $t) (call $exp4 (f32x4.sub (local.get $q) (f32x4.mul (local.get $z) (local.get $z)))))))
+    (f32x4.mul (local.get $x)
+      (v128.bitselect (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $h)) (local.get $h) (f32x4.ge (local.get $x) (v128.const f32x4 0 0 0 0))))
+  )
+
+  ;; $quick4: quickGELU32 on four lanes: x / (e^(−1.702·x) + 1).
+  (func $quick4 (param $x v128) (result v128)
+    (f32x4.div (local.get $x) (f32x4.add (call $exp4 (f32x4.mul (local.get $x) (v128.const f32x4 -0x1.b3b646p+00 -0x1.b3b646p+00 -0x1.b3b646p+00 -0x1.b3b646p+00))) (v128.const f32x4 1 1 1 1)))
+  )
+
+  ;; act(x, n, quick): x[i] = gelu32(x[i]) (quick = 0) or quickGELU32(x[i])
+  ;; for i < n, in place: four at a time, then the last n mod 4 one by one
+  ;; through lane 0.
+  (func (export "act") (param $x i32) (param $n i32) (param $quick i32)
+    (local $end4 i32) (local $end i32)
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (if (i32.lt_u (local.get $x) (local.get $end4)) (then (loop $quad
+      (v128.store (local.get $x)
+        (if (result v128) (local.get $quick)
+          (then (call $quick4 (v128.load (local.get $x))))
+          (else (call $gelu4 (v128.load (local.get $x))))))
+      (br_if $quad (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end4))))))
+    (if (i32.lt_u (local.get $x) (local.get $end)) (then (loop $one
+      (f32.store (local.get $x) (f32x4.extract_lane 0
+        (if (result v128) (local.get $quick)
+          (then (call $quick4 (f32x4.splat (f32.load (local.get $x)))))
+          (else (call $gelu4 (f32x4.splat (f32.load (local.get $x))))))))
+      (br_if $one (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 4))) (local.get $end))))))
+  )
+
+  ;; softmax(x, rows, n, ld, scale): softmaxRow on each of rows rows of n
+  ;; f32 (row stride ld elements), in place: v = x·scale and the row max;
+  ;; e = Exp32(v − max) summed in four lanes over the largest multiple of
+  ;; 4, lanes combined (l0+l2)+(l1+l3), then the rest in order; every e
+  ;; times 1/sum.
+  (func (export "softmax") (param $x i32) (param $rows i32) (param $n i32) (param $ld i32) (param $scale f32)
+    (local $p i32) (local $end4 i32) (local $end i32) (local $sv v128) (local $mv v128) (local $acc v128)
+    (local $m f32) (local $f f32) (local $s f32)
+    (if (i32.or (i32.le_s (local.get $rows) (i32.const 0)) (i32.le_s (local.get $n) (i32.const 0))) (then (return)))
+    (local.set $ld (i32.shl (local.get $ld) (i32.const 2)))
+    (local.set $sv (f32x4.splat (local.get $scale)))
+    (loop $row
+      (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      ;; scale, and the maximum
+      (local.set $mv (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $m (f32.const -inf))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $max4
+        (local.set $acc (f32x4.mul (v128.load (local.get $p)) (local.get $sv)))
+        (v128.store (local.get $p) (local.get $acc))
+        (local.set $mv (f32x4.max (local.get $mv) (local.get $acc)))
+        (br_if $max4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $max1
+        (local.set $f (f32.mul (f32.load (local.get $p)) (local.get $scale)))
+        (f32.store (local.get $p) (local.get $f))
+        (local.set $m (f32.max (local.get $m) (local.get $f)))
+        (br_if $max1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $m (f32.max (f32.max (f32.max (local.get $m) (f32x4.extract_lane 0 (local.get $mv))) (f32x4.extract_lane 1 (local.get $mv)))
+                             (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))
+      ;; exponentials and their sum
+      (local.set $mv (f32x4.splat (local.get $m)))
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $exps
+        (local.set $sv (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $mv))))
+        (v128.store (local.get $p) (local.get $sv))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $sv)))
+        (br_if $exps (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (local.set $acc (f32x4.add (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
+      (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $exp1
+        (local.set $f (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (f32.load (local.get $p)) (local.get $m))))))
+        (f32.store (local.get $p) (local.get $f))
+        (local.set $s (f32.add (local.get $s) (local.get $f)))
+        (br_if $exp1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      ;; normalise
+      (local.set $s (f32.div (f32.const 1) (local.get $s)))
+      (local.set $sv (f32x4.splat (local.get $s)))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $norm4
+        (v128.store (local.get $p) (f32x4.mul (v128.load (local.get $p)) (local.get $sv)))
+        (br_if $norm4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $norm1
+        (f32.store (local.get $p) (f32.mul (f32.load (local.get $p)) (local.get $s)))
+        (br_if $norm1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $sv (f32x4.splat (local.get $scale)))
+      (local.set $x (i32.add (local.get $x) (local.get $ld)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
   )
 
 )
