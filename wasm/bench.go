@@ -19,7 +19,7 @@ import (
 //	benchForward(n[, {warmup, output, simd}]) → Promise<{ms[], simd, dtype,
 //	    imageEmbed?, features?}>
 //	    times n dual-path forwards (vision.Model.Forward, every stage, as
-//	    analyze runs it) of a fixed synthetic input (x[i] = 1.7·sin(0.013·i),
+//	    analyze runs it without SDP+, i.e. with ClassRowsOnly) of a fixed synthetic input (x[i] = 1.7·sin(0.013·i),
 //	    the input of 'clipad bench-forward' and js/bench/ort-run.mjs), after
 //	    warmup untimed ones. simd:false times the pure-Go kernels in a
 //	    -tags simd build. output:true adds image_embed and the four stage
@@ -137,7 +137,7 @@ func (c *core) benchForward(args []js.Value) any {
 		var out *vision.Output
 		for i := 0; i < warm+max(n, 1); i++ {
 			t := time.Now()
-			o, err := m.Forward(img, vision.Options{}, ws)
+			o, err := m.Forward(img, vision.Options{ClassRowsOnly: true}, ws) // as analyze without SDP+
 			if err != nil {
 				return nil, err
 			}

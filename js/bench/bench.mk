@@ -3,7 +3,7 @@
 #
 #   make bench                  everything, one run (≈ 5 min on 2 cores)
 #   make bench BENCH_FLAGS='--reps 1 --warmup 0 --no-split-f32'   quicker
-#   make bench BENCH_FLAGS='--only ort-web,wasm --variants simd-int8'
+#   make bench BENCH_FLAGS='--skip ort-node,native,split,batch,sizes --variants simd-int8'
 #   make bench-assets           only build the inputs (cached in $(BENCH_DIR))
 #   make bench-clean            drop the cached inputs
 #

@@ -148,7 +148,9 @@ func (d *Detector) AnalyzeInput(x []float32, name, category string) (*Record, er
 	}
 	t0 := time.Now()
 	d.mu.Lock()
-	out, err := d.Model.Forward(x, vision.Options{CleanClassRow: d.Opt.CleanClassRow}, &d.ws)
+	// without SDP+ nothing reads the original path's patch rows
+	opt := vision.Options{CleanClassRow: d.Opt.CleanClassRow, ClassRowsOnly: d.Opt.SDPPlus == nil}
+	out, err := d.Model.Forward(x, opt, &d.ws)
 	d.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -26,6 +26,26 @@ type Tensor struct {
 // Elems is the number of elements of the tensor's shape.
 func (t Tensor) Elems() int { return safetensors.Elems(t.Shape) }
 
+// Float32 returns the values as float32: Data itself, or for an int8
+// tensor a new slice with code·scale of its row.
+func (t Tensor) Float32() []float32 {
+	if t.Q8 == nil {
+		return t.Data
+	}
+	rows := len(t.Scale)
+	if rows == 0 {
+		return nil
+	}
+	cols := len(t.Q8) / rows
+	f := make([]float32, len(t.Q8))
+	for r, s := range t.Scale {
+		for i, q := range t.Q8[r*cols : (r+1)*cols] {
+			f[r*cols+i] = float32(q) * s
+		}
+	}
+	return f
+}
+
 // Set maps open_clip state-dict names to tensors.
 type Set map[string]Tensor
 
