@@ -39,7 +39,7 @@ var simdLinked = sync.OnceValue(func() bool { return simdImportAvailable() == 1 
 const (
 	simdEdgeBytes = 256            // edge tile at the start of a work buffer
 	simdF32Work   = 256 + 256*1024 // + packed B: up to 256 columns × 256 depth
-	simdQPanels   = 256 * 1024     // int8 packed-weight budget (bytes, ≥ one panel)
+	simdQPanels   = 512 * 1024     // int8 packed-weight budget (bytes of i16 panels, ≥ one panel)
 )
 
 // simdWork holds the module's scratch buffers (8-byte aligned). A call
@@ -92,22 +92,26 @@ func simdGemm(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, 
 	return true
 }
 
-// simdQWork is the work buffer size for an int8 product of depth k with
-// out channels: the edge tile plus as many 8-channel panels (16 bytes per
-// pair of k steps) as fit the budget, at least one, at most all.
-func simdQWork(k, out int) int {
-	pbytes := 16 * ((k + 1) / 2)
+// simdQWork is the work buffer size for an int8 product of rows
+// activation rows of depth k with out channels: the edge tile, the
+// activations widened to i16 (16 bytes per pair of k steps per block of 4
+// rows), and as many 8-channel weight panels (32 bytes per pair) as fit
+// the budget, at least one, at most all.
+func simdQWork(rows, k, out int) int {
+	pairs := (k + 1) / 2
+	abytes := ((rows + 3) / 4) * 16 * pairs
+	pbytes := 32 * pairs
 	panels := max(1, min(simdQPanels/pbytes, (out+7)/8))
-	return simdEdgeBytes + panels*pbytes
+	return simdEdgeBytes + abytes + panels*pbytes
 }
 
 // simdLinearInt8 is LinearInt8's product on the SIMD module (arguments
 // already checked by checkInt8Args); false when the module is off.
 func simdLinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale []float32, rows, in, out int, b []float32) bool {
-	if !simdOn() || rows <= 0 || in <= 0 || out <= 0 || !fitsSIMD(rows*in, out*in, rows*out, 16*in) {
+	if !simdOn() || rows <= 0 || in <= 0 || out <= 0 || !fitsSIMD(rows*in, out*in, rows*out, 32*in, 8*(rows+3)*in) {
 		return false
 	}
-	wb := simdQWork(in, out)
+	wb := simdQWork(rows, in, out)
 	w, wp := getWork(wb)
 	simdImportQgemm(ptr(y), ptr(xq), ptr(xScale), ptr(wq), ptr(wScale), ptr(b),
 		int32(rows), int32(in), int32(out), wp, int32(wb))
@@ -125,13 +129,13 @@ func simdLinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale 
 // simdInt8Acc sets acc (rows×out) to the exact int32 sums Σ xq·wq on the
 // SIMD module (for the tests); false when the module is off.
 func simdInt8Acc(acc []int32, xq, wq []int8, rows, in, out int) bool {
-	if !simdOn() || rows <= 0 || in <= 0 || out <= 0 || !fitsSIMD(rows*in, out*in, rows*out, 16*in) {
+	if !simdOn() || rows <= 0 || in <= 0 || out <= 0 || !fitsSIMD(rows*in, out*in, rows*out, 32*in, 8*(rows+3)*in) {
 		return false
 	}
 	if len(acc) < rows*out || len(xq) < rows*in || len(wq) < out*in {
 		panic("kernels: simdInt8Acc: short slice")
 	}
-	wb := simdQWork(in, out)
+	wb := simdQWork(rows, in, out)
 	w, wp := getWork(wb)
 	simdImportQgemm(ptr(acc), ptr(xq), nil, ptr(wq), nil, nil,
 		int32(rows), int32(in), int32(out), wp, int32(wb))

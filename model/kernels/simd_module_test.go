@@ -387,6 +387,7 @@ var coreOps = map[byte]struct {
 	0x28: {"i32.load", immMemarg}, 0x2a: {"f32.load", immMemarg},
 	0x2c: {"i32.load8_s", immMemarg}, 0x2d: {"i32.load8_u", immMemarg},
 	0x36: {"i32.store", immMemarg}, 0x38: {"f32.store", immMemarg}, 0x3a: {"i32.store8", immMemarg},
+	0x3b: {"i32.store16", immMemarg},
 	0x41: {"i32.const", immI32}, 0x43: {"f32.const", immF32},
 	0x92: {"f32.add", immNone}, 0x93: {"f32.sub", immNone}, 0x94: {"f32.mul", immNone},
 	0x95: {"f32.div", immNone}, 0x96: {"f32.min", immNone}, 0x97: {"f32.max", immNone},
