@@ -69,6 +69,7 @@
 				k === null ? unlinked() : k.qgemm(y, x, xs, w, ws, bias, m, kk, n, work, wbytes),
 			softmax: (x, rows, n, ld, scale) => (k === null ? unlinked() : k.softmax(x, rows, n, ld, scale)),
 			act: (x, n, quick) => (k === null ? unlinked() : k.act(x, n, quick)),
+			quant: (x, q, s, rows, n) => (k === null ? unlinked() : k.quant(x, q, s, rows, n)),
 		};
 		let done = false;
 		return {

@@ -42,7 +42,7 @@ func unlanes3(r []int32, s int64) {
 // QuantizeRows quantizes each row of x (rows×in) symmetrically to int8:
 // scales[r] = max|x[r,·]|/127 and xq[r,i] = x[r,i]/scales[r] rounded to the
 // nearest integer (ties up), in −127..127, so x ≈ xq·scale. A row of zeros
-// gets scale 0; a row holding a NaN or ±Inf gets zeros and scale NaN, so
+// (or with max|x| < 2⁻¹²⁰, quantTiny) gets zero codes and scale 0; a row holding a NaN or ±Inf gets zeros and scale NaN, so
 // its outputs come out NaN rather than silently finite.
 func QuantizeRows(x []float32, rows, in int) (xq []int8, scales []float32) {
 	xq = make([]int8, rows*in)
@@ -54,6 +54,9 @@ func QuantizeRows(x []float32, rows, in int) (xq []int8, scales []float32) {
 // QuantizeRowsTo is QuantizeRows into caller-owned buffers (xq: rows×in,
 // scales: rows), for hot loops that must not allocate.
 func QuantizeRowsTo(xq []int8, scales []float32, x []float32, rows, in int) {
+	if simdQuantize(xq, scales, x, rows, in) { // the same operations, 16 values at a time
+		return
+	}
 	for r := 0; r < rows; r++ {
 		xr := x[r*in : r*in+in]
 		qr := xq[r*in : r*in+in]
@@ -62,7 +65,7 @@ func QuantizeRowsTo(xq []int8, scales []float32, x []float32, rows, in int) {
 		case !finite:
 			clear(qr)
 			scales[r] = float32(math.NaN())
-		case mx == 0:
+		case mx < quantTiny: // all (near) zero: 127/mx would overflow float32
 			clear(qr)
 			scales[r] = 0
 		default:
@@ -71,6 +74,11 @@ func QuantizeRowsTo(xq []int8, scales []float32, x []float32, rows, in int) {
 		}
 	}
 }
+
+// quantTiny is the smallest row maximum QuantizeRowsTo scales: below it
+// (2⁻¹²⁰ ≈ 7.5e-37) 127/max would overflow float32, so such rows, zeros
+// included, quantize to all-zero codes with scale 0.
+const quantTiny = 0x1p-120
 
 // absMax returns max|x| and whether x is free of NaN and ±Inf. It uses plain
 // comparisons (predictable branches): the builtin max, with its NaN rules,

@@ -176,3 +176,19 @@ func TestInt8EndToEnd(t *testing.T) {
 		t.Fatalf("relative RMS error %.4f", rel)
 	}
 }
+
+// TestQuantizeTinyRows: a row whose largest magnitude is below 2⁻¹²⁰
+// (subnormals, say) would make 127/max overflow to +Inf and the codes
+// garbage (the sign of a positive value flipped, before this case
+// existed); it quantizes to zero codes with scale 0 instead, while a row
+// just above the threshold keeps its codes.
+func TestQuantizeTinyRows(t *testing.T) {
+	x := []float32{1e-41, -3e-42, 0, 2e-41, 0x1p-119, -0x1p-120, 0, 0x1p-121}
+	q, s := QuantizeRows(x, 2, 4)
+	if s[0] != 0 || q[0] != 0 || q[1] != 0 || q[3] != 0 {
+		t.Fatalf("subnormal row: codes %v scale %v, want zeros and 0", q[:4], s[0])
+	}
+	if s[1] == 0 || q[4] != 127 || q[5] != -63 || q[7] != 32 { // −63.5 rounds up
+		t.Fatalf("row at 2⁻¹¹⁹: codes %v scale %v, want 127 -63 0 32", q[4:], s[1])
+	}
+}

@@ -32,6 +32,9 @@ func simdImportSoftmax(x unsafe.Pointer, rows, n, ld int32, scale float32)
 //go:wasmimport clipad_simd act
 func simdImportAct(x unsafe.Pointer, n, quick int32)
 
+//go:wasmimport clipad_simd quant
+func simdImportQuant(x, q, s unsafe.Pointer, rows, n int32)
+
 // simdLinked asks the host once: simd.js answers 1 only after it has
 // instantiated the module on this instance's memory (before go.run).
 var simdLinked = sync.OnceValue(func() bool { return simdImportAvailable() == 1 })
@@ -174,6 +177,23 @@ func simdAct(x []float32, quick bool) bool {
 	}
 	simdImportAct(ptr(x), int32(len(x)), q)
 	runtime.KeepAlive(x)
+	simdCalls.Add(1)
+	return true
+}
+
+// simdQuantize is QuantizeRowsTo on the SIMD module (bit-identical, NaN
+// scales aside: both are NaN); false when the module is off.
+func simdQuantize(xq []int8, scales []float32, x []float32, rows, in int) bool {
+	if !simdOn() || rows <= 0 || in <= 0 || !fitsSIMD(rows*in) {
+		return false
+	}
+	if len(x) < rows*in || len(xq) < rows*in || len(scales) < rows {
+		panic("kernels: simdQuantize: short slice")
+	}
+	simdImportQuant(ptr(x), ptr(xq), ptr(scales), int32(rows), int32(in))
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(xq)
+	runtime.KeepAlive(scales)
 	simdCalls.Add(1)
 	return true
 }

@@ -54,7 +54,7 @@ func TestSIMDModule(t *testing.T) {
 		names = append(names, e.name)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"abi", "act", "qgemm", "sgemm", "softmax"}) {
+	if !slices.Equal(names, []string{"abi", "act", "qgemm", "quant", "sgemm", "softmax"}) {
 		t.Fatalf("exports %v", names)
 	}
 	if mod.simdOps == 0 || mod.funcs != len(mod.bodies) {
@@ -364,7 +364,7 @@ func (m *wasmModule) readCode(r *wasmReader) error {
 // and arithmetic, and the fixed-width SIMD proposal. Anything else —
 // memory.size/grow (0x3f/0x40), global.get/set (0x23/0x24), call_indirect
 // (0x11), the 0xfc prefix (bulk memory, saturating truncation), 0xfe
-// (atomics), i64/f64 — is rejected.
+// (atomics), i64 and f64 beyond the four scalar ops quant needs — is rejected.
 const (
 	immNone = iota
 	immBlock
@@ -391,6 +391,10 @@ var coreOps = map[byte]struct {
 	0x41: {"i32.const", immI32}, 0x43: {"f32.const", immF32},
 	0x92: {"f32.add", immNone}, 0x93: {"f32.sub", immNone}, 0x94: {"f32.mul", immNone},
 	0x95: {"f32.div", immNone}, 0x96: {"f32.min", immNone}, 0x97: {"f32.max", immNone},
+	0x5c: {"f32.ne", immNone}, 0x5d: {"f32.lt", immNone}, 0x5f: {"f32.le", immNone},
+	0x8b: {"f32.abs", immNone}, 0x8c: {"f32.neg", immNone},
+	// binary64 on the stack only (no f64 locals): the quantization scale
+	0xa3: {"f64.div", immNone}, 0xb6: {"f32.demote_f64", immNone}, 0xb8: {"f64.convert_i32_u", immNone}, 0xbb: {"f64.promote_f32", immNone},
 	0xb2: {"f32.convert_i32_s", immNone},
 }
 

@@ -20,3 +20,5 @@ func simdInt8Acc(acc []int32, xq, wq []int8, rows, in, out int) bool { return fa
 func simdSoftmax(x []float32, rows, n, ld int, scale float32) bool { return false }
 
 func simdAct(x []float32, quick bool) bool { return false }
+
+func simdQuantize(xq []int8, scales []float32, x []float32, rows, in int) bool { return false }

@@ -317,3 +317,50 @@ func TestSIMDSoftmaxAct(t *testing.T) {
 		}
 	}
 }
+
+// TestSIMDQuantize compares the module's quant with the pure-Go
+// QuantizeRowsTo: codes byte for byte, scales bit for bit (NaN scales
+// only as NaN), on row lengths around the 4- and 16-wide blocks and the
+// model's widths, with rows of zeros, −0, NaN, ±Inf, huge, subnormal and
+// ties, and a sentinel past the end.
+func TestSIMDQuantize(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewSource(31))
+	for _, n := range append([]int{896, 3584, 64, 48}, seq(1, 37)...) {
+		rows := 9
+		x := make([]float32, rows*n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 3)
+		}
+		row := func(r int) []float32 { return x[r*n : (r+1)*n] }
+		clear(row(1))
+		for i := range row(2) {
+			row(2)[i] = float32(math.Copysign(0, -1))
+		}
+		row(3)[rng.Intn(n)] = float32(math.NaN())
+		row(4)[rng.Intn(n)] = float32(math.Inf(-1))
+		row(5)[rng.Intn(n)] = 3e38
+		for i := range row(6) {
+			row(6)[i] *= 1e-42 // subnormal
+		}
+		for i := range row(7) { // exact ties of x·inv + 128.5 after scaling
+			row(7)[i] = float32(i%255-127) / 2
+		}
+		wantQ, gotQ := make([]int8, rows*n+1), make([]int8, rows*n+1)
+		wantS, gotS := make([]float32, rows+1), make([]float32, rows+1)
+		wantQ[rows*n], gotQ[rows*n], wantS[rows], gotS[rows] = 99, 99, 99, 99
+		goOnly(func() { QuantizeRowsTo(wantQ, wantS, x, rows, n) })
+		viaSIMD(t, 1, "quant", func() { QuantizeRowsTo(gotQ, gotS, x, rows, n) })
+		for i := range wantQ {
+			if gotQ[i] != wantQ[i] {
+				t.Fatalf("n=%d: code %d (row %d): SIMD %d, Go %d", n, i, i/n, gotQ[i], wantQ[i])
+			}
+		}
+		for r := range wantS {
+			g, w := gotS[r], wantS[r]
+			if math.IsNaN(float64(w)) != math.IsNaN(float64(g)) || (!math.IsNaN(float64(w)) && math.Float32bits(g) != math.Float32bits(w)) {
+				t.Fatalf("n=%d row %d: scale SIMD %v, Go %v", n, r, g, w)
+			}
+		}
+	}
+}

@@ -27,9 +27,11 @@
 ;;                                      f32(S)·xs[r]·ws[o] (+ bias[o])
 ;;   softmax(x, rows, n, ld, scale)     row softmax in place (Exp32, float32)
 ;;   act(x, n, quick)                   GELU (erf) or QuickGELU in place
+;;   quant(x, q, s, rows, n)            per-row symmetric int8 quantization
 ;;
-;; softmax and act are the pure-Go softmaxRow, gelu32 and quickGELU32 of
-;; model/kernels/fastmath.go on four lanes at a time: the same binary32
+;; softmax, act and quant are the pure-Go softmaxRow, gelu32, quickGELU32
+;; (model/kernels/fastmath.go) and QuantizeRowsTo (int8.go) on four lanes
+;; at a time: the same binary32 (and, for the quantization scale, binary64)
 ;; operations in the same order (separate multiply and add, correctly
 ;; rounded division), so results are bit-identical to them.
 ;;
@@ -779,6 +781,75 @@
         (br_if $norm1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
       (local.set $sv (f32x4.splat (local.get $scale)))
       (local.set $x (i32.add (local.get $x) (local.get $ld)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+  )
+
+  ;; quant(x, q, s, rows, n): QuantizeRowsTo (model/kernels/int8.go) for
+  ;; rows rows of n f32 at x (consecutive): per row the largest |x| over
+  ;; lanes and the tail (order-free), NaN/±Inf → zeros and scale NaN, max
+  ;; below 2⁻¹²⁰ (zeros included) → zeros and scale 0, otherwise inv =
+  ;; f32(127/f64(max)), scale f32(f64(max)/127) and q = clamp(trunc(x·inv + 128.5) − 128, ±127) —
+  ;; the same operations as the Go code, 16 values at a time.
+  (func (export "quant") (param $x i32) (param $q i32) (param $s i32) (param $rows i32) (param $n i32)
+    (local $p i32) (local $d i32) (local $end4 i32) (local $end16 i32) (local $end i32) (local $bad i32)
+    (local $hi v128) (local $lo v128) (local $nan v128) (local $v v128) (local $inv v128)
+    (local $mx f32) (local $f f32)
+    (if (i32.or (i32.le_s (local.get $rows) (i32.const 0)) (i32.le_s (local.get $n) (i32.const 0))) (then (return)))
+    (loop $row
+      (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+      (local.set $end16 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -16)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      ;; max and min (from 0), NaN lanes
+      (local.set $hi (v128.const i32x4 0 0 0 0))
+      (local.set $lo (v128.const i32x4 0 0 0 0))
+      (local.set $nan (v128.const i32x4 0 0 0 0))
+      (local.set $bad (i32.const 0))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $max4
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $hi (f32x4.max (local.get $hi) (local.get $v)))
+        (local.set $lo (f32x4.min (local.get $lo) (local.get $v)))
+        (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+        (br_if $max4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (local.set $mx (f32.max (f32.max (f32x4.extract_lane 0 (local.get $hi)) (f32x4.extract_lane 1 (local.get $hi)))
+                              (f32.max (f32x4.extract_lane 2 (local.get $hi)) (f32x4.extract_lane 3 (local.get $hi)))))
+      (local.set $mx (f32.max (local.get $mx) (f32.neg (f32.min (f32.min (f32x4.extract_lane 0 (local.get $lo)) (f32x4.extract_lane 1 (local.get $lo)))
+                              (f32.min (f32x4.extract_lane 2 (local.get $lo)) (f32x4.extract_lane 3 (local.get $lo)))))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $max1
+        (local.set $f (f32.load (local.get $p)))
+        (local.set $mx (f32.max (local.get $mx) (f32.abs (local.get $f))))
+        (local.set $bad (i32.or (local.get $bad) (f32.ne (local.get $f) (local.get $f))))
+        (br_if $max1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $bad (i32.or (i32.or (local.get $bad) (v128.any_true (local.get $nan)))
+        (i32.eqz (f32.le (local.get $mx) (f32.const 0x1.fffffep+127)))))
+      (local.set $d (local.get $q))
+      (if (i32.or (local.get $bad) (f32.lt (local.get $mx) (f32.const 0x1p-120))) ;; quantTiny
+        (then
+          (f32.store (local.get $s) (select (f32.const nan) (f32.const 0) (local.get $bad)))
+          (local.set $end (i32.add (local.get $q) (local.get $n)))
+          (loop $zero
+            (i32.store8 (local.get $d) (i32.const 0))
+            (br_if $zero (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 1))) (local.get $end)))))
+        (else
+          (f32.store (local.get $s) (f32.demote_f64 (f64.div (f64.promote_f32 (local.get $mx)) (f64.convert_i32_u (i32.const 127)))))
+          (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.convert_i32_u (i32.const 127)) (f64.promote_f32 (local.get $mx))))))
+          (local.set $p (local.get $x))
+          (if (i32.lt_u (local.get $p) (local.get $end16)) (then (loop $q16
+            (v128.store (local.get $d)
+              (i8x16.narrow_i16x8_s
+                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))
+                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127)))
+                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))
+                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127)))))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (br_if $q16 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 64))) (local.get $end16))))))
+          (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $q1
+            (i32.store8 (local.get $d) (i32x4.extract_lane 0 (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (f32x4.splat (f32.load (local.get $p))) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br_if $q1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $q (i32.add (local.get $q) (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
   )
 
