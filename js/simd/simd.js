@@ -70,6 +70,7 @@
 			softmax: (x, rows, n, ld, scale) => (k === null ? unlinked() : k.softmax(x, rows, n, ld, scale)),
 			act: (x, n, quick) => (k === null ? unlinked() : k.act(x, n, quick)),
 			quant: (x, q, s, rows, n) => (k === null ? unlinked() : k.quant(x, q, s, rows, n)),
+			layernorm: (y, x, rows, w, g, b, eps) => (k === null ? unlinked() : k.layernorm(y, x, rows, w, g, b, eps)),
 		};
 		let done = false;
 		return {

@@ -69,13 +69,17 @@
 // (TestSIMDModule checks the binary) — and Go calls its exports through
 // //go:wasmimport clipad_simd trampolines that js/simd/simd.js installs
 // (simd_js.go). Linear, MatMulNT and MatMulNN (sgemm: B packed in 8-column
-// panels, a 4×8 f32x4 micro-kernel) and LinearInt8 (qgemm: i16 pairs and
-// i32x4.dot_i16x8_s, 4×8) use it for every product that would take the
-// blocked Go kernels; LinearPacked keeps its Go kernel. Each f32 element
-// is still summed p = 0..k-1 with separate multiplies and adds, and int8
-// sums are exact, so the results are bit-identical to the Go kernels and
-// the references. Go checks every shape before passing raw addresses; the
-// module writes only the output and a scratch buffer Go allocates.
+// panels, a 4×8 f32x4 micro-kernel) and LinearInt8 (qgemm: activations and
+// weights widened to i16 pairs when packed, i32x4.dot_i16x8_s, 4×8) use it
+// for every product that would take the blocked Go kernels; LinearPacked
+// keeps its Go kernel. SoftmaxRows, GELU, QuickGELU and QuantizeRowsTo go
+// there too (softmax, act, quant). Each f32 element is still summed
+// p = 0..k-1 with separate multiplies and adds, int8 sums are exact, and
+// the element-wise functions mirror their Go code operation by operation,
+// so the results are bit-identical to the Go kernels and the references.
+// Go checks every shape before passing raw addresses; the module writes
+// only the output (or the array it transforms in place) and a scratch
+// buffer Go allocates.
 //
 // When the module is not there — builds without the tag, natively, a host
 // that did not link it (simd.js falls back when WebAssembly.validate fails)
@@ -85,8 +89,16 @@
 // js/simd/go_js_wasm_exec_simd as -exec (make test-simd) the differential
 // tests simd_test.go plus every other test on the SIMD path; the same with
 // CLIPAD_SIMD=0 checks the fallback. Measured in Node 20 on this EPYC
-// (BenchmarkSIMDvsGo): f32 ≈ 33-37 GFLOP/s vs ≈ 8.4 in Go, int8 ≈ 66-70
-// GOP/s vs ≈ 14.5.
+// (BenchmarkSIMDvsGo): f32 ≈ 49 GFLOP/s vs ≈ 8.4 in Go, int8 ≈ 110 GOP/s
+// vs ≈ 14.5.
+//
+// # Softmax and activations
+//
+// SoftmaxRows, GELU and QuickGELU compute in float32 with Exp32 (Cephes'
+// range reduction and polynomial, ≤ 1 ulp measured) and, for GELU, x·Φ(x)
+// with Φ from an erfc fit (error ≤ 1.2e-7·(|x|+0.2)); fastmath.go states
+// the exact operation order the SIMD module repeats. They replaced float64
+// math.Exp and math.Erf, which cost about a quarter of a wasm forward.
 //
 // # Vector helpers
 //

@@ -50,26 +50,54 @@ func RefMatMulNN(c []float32, ldc int, a []float32, lda int, b []float32, ldb in
 
 // LayerNorm normalises each of the rows of x (width w) into y with the
 // affine gain g and bias b (biased variance, like PyTorch). y may alias x.
+// Mean and variance are float64 sums in four lanes (lnSum); on the SIMD
+// module when linked, with bit-identical results.
 func LayerNorm(y, x []float32, rows, w int, g, b []float32, eps float64) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	if len(x) < rows*w || len(y) < rows*w || len(g) < w || len(b) < w {
+		panic("kernels: LayerNorm: short slice")
+	}
+	if simdLayerNorm(y, x, rows, w, g, b, eps) {
+		return
+	}
 	for r := 0; r < rows; r++ {
 		xr := x[r*w : r*w+w]
 		yr := y[r*w : r*w+w]
-		var mean float64
-		for _, v := range xr {
-			mean += float64(v)
-		}
-		mean /= float64(w)
-		var vr float64
-		for _, v := range xr {
-			d := float64(v) - mean
-			vr += d * d
-		}
-		vr /= float64(w)
+		mean := lnSum(xr, 0, false) / float64(w)
+		vr := lnSum(xr, mean, true) / float64(w)
 		inv := 1 / math.Sqrt(vr+eps)
 		for i, v := range xr {
-			yr[i] = float32((float64(v)-mean)*inv)*g[i] + b[i]
+			yr[i] = float32(float32((float64(v)-mean)*inv)*g[i]) + b[i]
 		}
 	}
+}
+
+// lnSum is Σ float64(v) (sq false) or Σ (float64(v)−mean)² (sq true) in
+// the order the SIMD module uses: element i into lane i mod 4 over the
+// largest multiple of 4, lanes combined as (l0+l2)+(l1+l3), then the
+// remaining elements in order.
+func lnSum(x []float32, mean float64, sq bool) float64 {
+	term := func(v float32) float64 {
+		if !sq {
+			return float64(v)
+		}
+		d := float64(v) - mean
+		return float64(d * d) // rounded here: never fused into the sum
+	}
+	var l [4]float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		for j := range l {
+			l[j] += term(x[i+j])
+		}
+	}
+	s := (l[0] + l[2]) + (l[1] + l[3])
+	for ; i < len(x); i++ {
+		s += term(x[i])
+	}
+	return s
 }
 
 // SoftmaxRows applies a numerically stable softmax to each row of length n

@@ -35,6 +35,9 @@ func simdImportAct(x unsafe.Pointer, n, quick int32)
 //go:wasmimport clipad_simd quant
 func simdImportQuant(x, q, s unsafe.Pointer, rows, n int32)
 
+//go:wasmimport clipad_simd layernorm
+func simdImportLayerNorm(y, x unsafe.Pointer, rows, w int32, g, b unsafe.Pointer, eps float64)
+
 // simdLinked asks the host once: simd.js answers 1 only after it has
 // instantiated the module on this instance's memory (before go.run).
 var simdLinked = sync.OnceValue(func() bool { return simdImportAvailable() == 1 })
@@ -194,6 +197,21 @@ func simdQuantize(xq []int8, scales []float32, x []float32, rows, in int) bool {
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(xq)
 	runtime.KeepAlive(scales)
+	simdCalls.Add(1)
+	return true
+}
+
+// simdLayerNorm is LayerNorm on the SIMD module (bit-identical); false
+// when the module is off. Shapes were checked by LayerNorm.
+func simdLayerNorm(y, x []float32, rows, w int, g, b []float32, eps float64) bool {
+	if !simdOn() || !fitsSIMD(rows*w) {
+		return false
+	}
+	simdImportLayerNorm(ptr(y), ptr(x), int32(rows), int32(w), ptr(g), ptr(b), eps)
+	runtime.KeepAlive(y)
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(g)
+	runtime.KeepAlive(b)
 	simdCalls.Add(1)
 	return true
 }

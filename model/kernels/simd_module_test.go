@@ -54,7 +54,7 @@ func TestSIMDModule(t *testing.T) {
 		names = append(names, e.name)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"abi", "act", "qgemm", "quant", "sgemm", "softmax"}) {
+	if !slices.Equal(names, []string{"abi", "act", "layernorm", "qgemm", "quant", "sgemm", "softmax"}) {
 		t.Fatalf("exports %v", names)
 	}
 	if mod.simdOps == 0 || mod.funcs != len(mod.bodies) {
@@ -364,7 +364,7 @@ func (m *wasmModule) readCode(r *wasmReader) error {
 // and arithmetic, and the fixed-width SIMD proposal. Anything else —
 // memory.size/grow (0x3f/0x40), global.get/set (0x23/0x24), call_indirect
 // (0x11), the 0xfc prefix (bulk memory, saturating truncation), 0xfe
-// (atomics), i64 and f64 beyond the four scalar ops quant needs — is rejected.
+// (atomics), i64, and f64 beyond the arithmetic above — is rejected.
 const (
 	immNone = iota
 	immBlock
@@ -393,7 +393,8 @@ var coreOps = map[byte]struct {
 	0x95: {"f32.div", immNone}, 0x96: {"f32.min", immNone}, 0x97: {"f32.max", immNone},
 	0x5c: {"f32.ne", immNone}, 0x5d: {"f32.lt", immNone}, 0x5f: {"f32.le", immNone},
 	0x8b: {"f32.abs", immNone}, 0x8c: {"f32.neg", immNone},
-	// binary64 on the stack only (no f64 locals): the quantization scale
+	// binary64 scalars: the quantization scale, the LayerNorm statistics
+	0x9f: {"f64.sqrt", immNone}, 0xa0: {"f64.add", immNone}, 0xa1: {"f64.sub", immNone}, 0xa2: {"f64.mul", immNone},
 	0xa3: {"f64.div", immNone}, 0xb6: {"f32.demote_f64", immNone}, 0xb8: {"f64.convert_i32_u", immNone}, 0xbb: {"f64.promote_f32", immNone},
 	0xb2: {"f32.convert_i32_s", immNone},
 }
@@ -430,7 +431,7 @@ func (m *wasmModule) walkBody(r *wasmReader) error {
 		if err != nil {
 			return err
 		}
-		if t != 0x7f && t != 0x7d && t != 0x7b { // i32, f32, v128
+		if t != 0x7f && t != 0x7d && t != 0x7c && t != 0x7b { // i32, f32, f64, v128
 			return fmt.Errorf("local of type %#x", t)
 		}
 	}

@@ -22,3 +22,5 @@ func simdSoftmax(x []float32, rows, n, ld int, scale float32) bool { return fals
 func simdAct(x []float32, quick bool) bool { return false }
 
 func simdQuantize(xq []int8, scales []float32, x []float32, rows, in int) bool { return false }
+
+func simdLayerNorm(y, x []float32, rows, w int, g, b []float32, eps float64) bool { return false }

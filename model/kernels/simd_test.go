@@ -364,3 +364,42 @@ func TestSIMDQuantize(t *testing.T) {
 		}
 	}
 }
+
+// TestSIMDLayerNorm compares the module's layernorm with the pure-Go
+// LayerNorm bit for bit, in place and out of place, on widths around the
+// 4-wide blocks and the model's widths, with an offset mean, a constant
+// row and a sentinel past the end.
+func TestSIMDLayerNorm(t *testing.T) {
+	requireSIMD(t)
+	rng := rand.New(rand.NewSource(41))
+	for _, w := range append([]int{896, 768, 1024, 64}, seq(1, 13)...) {
+		rows := 5
+		x := make([]float32, rows*w+1)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()*2 + 30)
+		}
+		for i := 0; i < w; i++ {
+			x[2*w+i] = 7 // constant row: variance 0
+		}
+		x[rows*w] = 4242
+		g, b := randSlice(rng, w), randSlice(rng, w)
+		for _, inPlace := range []bool{false, true} {
+			want := make([]float32, rows*w+1)
+			got := make([]float32, rows*w+1)
+			want[rows*w], got[rows*w] = -1, -1
+			if inPlace {
+				copy(want, x[:rows*w])
+				copy(got, x[:rows*w])
+				goOnly(func() { LayerNorm(want, want, rows, w, g, b, 1e-5) })
+				viaSIMD(t, 1, "layernorm", func() { LayerNorm(got, got, rows, w, g, b, 1e-5) })
+			} else {
+				goOnly(func() { LayerNorm(want, x, rows, w, g, b, 1e-5) })
+				viaSIMD(t, 1, "layernorm", func() { LayerNorm(got, x, rows, w, g, b, 1e-5) })
+			}
+			sameBits(t, "LayerNorm", got, want)
+			if x[rows*w] != 4242 {
+				t.Fatal("input sentinel changed")
+			}
+		}
+	}
+}

@@ -28,10 +28,13 @@
 ;;   softmax(x, rows, n, ld, scale)     row softmax in place (Exp32, float32)
 ;;   act(x, n, quick)                   GELU (erf) or QuickGELU in place
 ;;   quant(x, q, s, rows, n)            per-row symmetric int8 quantization
+;;   layernorm(y, x, rows, w, g, b, eps) LayerNorm (binary64 statistics)
 ;;
-;; softmax, act and quant are the pure-Go softmaxRow, gelu32, quickGELU32
-;; (model/kernels/fastmath.go) and QuantizeRowsTo (int8.go) on four lanes
-;; at a time: the same binary32 (and, for the quantization scale, binary64)
+;; softmax, act, quant and layernorm are the pure-Go softmaxRow, gelu32,
+;; quickGELU32 (model/kernels/fastmath.go), QuantizeRowsTo (int8.go) and
+;; LayerNorm (ref.go) on four lanes
+;; at a time: the same binary32 (and, for the quantization scale and the
+;; LayerNorm statistics, binary64)
 ;; operations in the same order (separate multiply and add, correctly
 ;; rounded division), so results are bit-identical to them.
 ;;
@@ -850,6 +853,85 @@
       (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
       (local.set $q (i32.add (local.get $q) (local.get $n)))
       (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+  )
+
+  ;; layernorm(y, x, rows, w, g, b, eps): LayerNorm (model/kernels/ref.go)
+  ;; on rows rows of w f32 (y may be x): mean and variance as binary64 sums
+  ;; in four lanes — elements 4j, 4j+1 in $A, 4j+2, 4j+3 in $B, combined
+  ;; (l0+l2)+(l1+l3), then the remaining elements in order (lnSum) — then
+  ;; y = f32(f32((x−mean)·inv)·g) + b with inv = 1/√(var+eps).
+  (func (export "layernorm") (param $y i32) (param $x i32) (param $rows i32) (param $w i32) (param $g i32) (param $b i32) (param $eps f64)
+    (local $p i32) (local $q i32) (local $gp i32) (local $bp i32) (local $end4 i32) (local $end i32)
+    (local $v v128) (local $A v128) (local $B v128) (local $mv v128) (local $iv v128) (local $lo v128) (local $hi v128)
+    (local $s f64) (local $d f64) (local $mean f64) (local $inv f64) (local $wf f64)
+    (if (i32.or (i32.le_s (local.get $rows) (i32.const 0)) (i32.le_s (local.get $w) (i32.const 0))) (then (return)))
+    (local.set $wf (f64.convert_i32_u (local.get $w)))
+    (loop $row
+      (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $w) (i32.const -4)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $w) (i32.const 2))))
+      ;; mean
+      (local.set $A (v128.const i32x4 0 0 0 0))
+      (local.set $B (v128.const i32x4 0 0 0 0))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $sum4
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $A (f64x2.add (local.get $A) (f64x2.promote_low_f32x4 (local.get $v))))
+        (local.set $B (f64x2.add (local.get $B) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (br_if $sum4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (local.set $A (f64x2.add (local.get $A) (local.get $B)))
+      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $A)) (f64x2.extract_lane 1 (local.get $A))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $sum1
+        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
+        (br_if $sum1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $mean (f64.div (local.get $s) (local.get $wf)))
+      ;; variance
+      (local.set $mv (f64x2.splat (local.get $mean)))
+      (local.set $A (v128.const i32x4 0 0 0 0))
+      (local.set $B (v128.const i32x4 0 0 0 0))
+      (local.set $p (local.get $x))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $var4
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $lo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mv)))
+        (local.set $hi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $mv)))
+        (local.set $A (f64x2.add (local.get $A) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $B (f64x2.add (local.get $B) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (br_if $var4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (local.set $A (f64x2.add (local.get $A) (local.get $B)))
+      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $A)) (f64x2.extract_lane 1 (local.get $A))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $var1
+        (local.set $d (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mean)))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $d) (local.get $d))))
+        (br_if $var1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $inv (f64.div (f64.convert_i32_u (i32.const 1)) (f64.sqrt (f64.add (f64.div (local.get $s) (local.get $wf)) (local.get $eps)))))
+      ;; normalise, gain, bias
+      (local.set $iv (f64x2.splat (local.get $inv)))
+      (local.set $p (local.get $x))
+      (local.set $q (local.get $y))
+      (local.set $gp (local.get $g))
+      (local.set $bp (local.get $b))
+      (if (i32.lt_u (local.get $p) (local.get $end4)) (then (loop $norm4
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $lo (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mv)) (local.get $iv))))
+        (local.set $hi (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $mv)) (local.get $iv))))
+        (v128.store (local.get $q)
+          (f32x4.add (f32x4.mul (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)) (v128.load (local.get $gp)))
+                     (v128.load (local.get $bp))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 16)))
+        (br_if $norm4 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end4))))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $norm1
+        (f32.store (local.get $q)
+          (f32.add (f32.mul (f32.demote_f64 (f64.mul (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mean)) (local.get $inv)))
+                            (f32.load (local.get $gp)))
+                   (f32.load (local.get $bp))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (local.set $gp (i32.add (local.get $gp) (i32.const 4)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 4)))
+        (br_if $norm1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))
+      (local.set $x (local.get $end))
+      (local.set $y (local.get $q))
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
   )
 
