@@ -4,6 +4,7 @@
 #   make bench                  everything, one run (≈ 5 min on 2 cores)
 #   make bench BENCH_FLAGS='--reps 1 --warmup 0 --no-split-f32'   quicker
 #   make bench BENCH_FLAGS='--skip ort-node,native,split,batch,sizes --variants simd-int8'
+#   make bench-dot              the two 8-bit dot products' speed in Node and Chromium
 #   make bench-assets           only build the inputs (cached in $(BENCH_DIR))
 #   make bench-clean            drop the cached inputs
 #
@@ -22,7 +23,10 @@ BENCH_CONFIG ?= ViT-B-16-plus-240
 BENCH_FLAGS ?=
 BENCH_WASM_FLAGS := -trimpath -ldflags="-s -w"
 
-.PHONY: bench bench-assets bench-cores bench-clean
+.PHONY: bench bench-assets bench-cores bench-clean bench-dot
+
+bench-dot: setup
+	node js/bench/dot-probe.mjs
 
 bench: setup build bench-assets
 	node js/bench/bench.mjs --dir $(BENCH_DIR) --clipad $(CLIPAD) --md $(BENCH_DIR)/results.md --json $(BENCH_DIR)/results.json $(BENCH_FLAGS)
