@@ -12,8 +12,9 @@
 ;; no imported functions — the only import is the memory. The module keeps
 ;; no state between calls and uses no stack in linear memory; every value
 ;; lives in wasm locals. It reads only the operands it is given and writes
-;; only the output matrix and the caller's scratch buffer ($work), and only
-;; inside the shapes passed: full 4×8 output tiles are written with v128
+;; only its output (the product, the quantized rows, or the array softmax,
+;; act and layernorm transform) and the caller's scratch buffer ($work), and
+;; only inside the shapes passed: full 4×8 output tiles are written with v128
 ;; stores, edge tiles go through the scratch buffer and are copied out one
 ;; element at a time, so nothing past the last row or column is touched.
 ;; Go checks every shape against its slices before calling (simd_js.go).
