@@ -25,8 +25,8 @@ const (
 	invSqrt2 float32 = 0.707106781186547524
 )
 
-// Minimax polynomial for e^r − 1 − r on |r| ≤ ln2/2 (Cephes expf), highest
-// degree first.
+// Minimax polynomial for (e^r − 1 − r)/r² on |r| ≤ ln2/2 (Cephes expf),
+// highest degree first.
 var expPoly = [6]float32{1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1}
 
 // erfc(z) ≈ t·exp(−z² + P(t)), t = 1/(1+z/2), z ≥ 0, fractional error
@@ -44,11 +44,15 @@ func Exp32(x float32) float32 {
 	n := float32(float32(x*log2e)+roundMag) - roundMag
 	r := x - float32(n*ln2Hi)
 	r = r - float32(n*ln2Lo)
+	// p(r) by Estrin's scheme (shorter dependency chains than Horner's,
+	// which matters in the SIMD module's loops): (c0·r + c1)·r⁴ +
+	// ((c2·r + c3)·r² + (c4·r + c5))
 	z := float32(r * r)
-	p := expPoly[0]
-	for _, c := range expPoly[1:] {
-		p = float32(p*r) + c
-	}
+	z2 := float32(z * z)
+	a := float32(expPoly[0]*r) + expPoly[1]
+	b := float32(expPoly[2]*r) + expPoly[3]
+	c := float32(expPoly[4]*r) + expPoly[5]
+	p := float32(a*z2) + (float32(b*z) + c)
 	y := float32(float32(p*z)+r) + 1
 	return float32(y * math.Float32frombits(uint32(int32(n)+127)<<23))
 }
@@ -59,12 +63,20 @@ func Exp32(x float32) float32 {
 func gelu32(x float32) float32 {
 	z := float32(math.Float32frombits(math.Float32bits(x)&^(1<<31)) * invSqrt2)
 	t := 1 / (float32(0.5*z) + 1)
-	q := erfcPoly[0]
-	for _, c := range erfcPoly[1:] {
-		q = float32(q*t) + c
-	}
-	e := float32(t * Exp32(q-float32(z*z)))
-	h := float32(0.5 * e)
+	// P(t) by Estrin's scheme: ((a0·t² + a1)·t⁴ + (a2·t² + a3))·t² + a4
+	// with a_i = e_2i·t + e_2i+1
+	e := &erfcPoly
+	t2 := float32(t * t)
+	t4 := float32(t2 * t2)
+	a0 := float32(e[0]*t) + e[1]
+	a1 := float32(e[2]*t) + e[3]
+	a2 := float32(e[4]*t) + e[5]
+	a3 := float32(e[6]*t) + e[7]
+	a4 := float32(e[8]*t) + e[9]
+	q := float32(float32(float32(a0*t2)+a1)*t4) + (float32(a2*t2) + a3)
+	q = float32(q*t2) + a4
+	ec := float32(t * Exp32(q-float32(z*z)))
+	h := float32(0.5 * ec)
 	if x >= 0 {
 		h = 1 - h
 	}
