@@ -1,6 +1,10 @@
 package quantize
 
-import "math"
+import (
+	"math"
+
+	"github.com/clipad/clipad/model/weights"
+)
 
 // Int8PerChannel quantizes a [out,in] weight matrix symmetrically per
 // output row: scale_o = max|w_o|/127, q = round(w/scale) in [−127, 127].
@@ -40,15 +44,10 @@ func clampRound(v float32, lim float32) float32 {
 	return r
 }
 
-// DequantInt8 expands per-channel int8 back to float32.
+// DequantInt8 expands per-channel int8 back to float32 (code·scale of its
+// row, as weights.Tensor.Float32 does for the engine).
 func DequantInt8(q []int8, scales []float32, out, in int) []float32 {
-	w := make([]float32, out*in)
-	for o := 0; o < out; o++ {
-		for i := 0; i < in; i++ {
-			w[o*in+i] = float32(q[o*in+i]) * scales[o]
-		}
-	}
-	return w
+	return weights.Tensor{Q8: q[:out*in], Scale: scales[:out]}.Float32()
 }
 
 // Int4Grouped quantizes each row in groups of `group` consecutive inputs
