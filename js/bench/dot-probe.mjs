@@ -82,7 +82,7 @@ if (process.argv[2] === "--child") {
 	console.log(JSON.stringify(await probe(bytes)));
 	process.exit(0);
 }
-const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--no-wasm-dynamic-tiering", fileURLToPath(import.meta.url), "--child"], { encoding: "utf8" });
+const child = spawnSync(process.execPath, [...(process.versions.node.split(".")[0] < 22 ? ["--experimental-wasm-relaxed-simd"] : []), "--no-wasm-dynamic-tiering", fileURLToPath(import.meta.url), "--child"], { encoding: "utf8" });
 if (child.status !== 0) throw new Error(`node probe failed: ${child.stderr}`);
 console.log(`Node ${process.version} (--experimental-wasm-relaxed-simd): ${child.stdout.trim()} GOP/s`);
 

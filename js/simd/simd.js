@@ -34,10 +34,19 @@
 // product runs in pure Go. Errors from instantiating a valid module are
 // thrown. ClipadSIMD.supported() says whether this engine has wasm SIMD at
 // all (to skip downloading the module).
+//
+// Relaxed SIMD: kernels.wasm carries a second module (relaxed.wat) in a
+// custom section "clipad.relaxed". Where the engine validates it (relaxed
+// SIMD: Chromium 114+, Node 22+, Node 20 with
+// --experimental-wasm-relaxed-simd), link instantiates it on the same
+// memory and int8 products run on its 8-bit dot product (bit-identical
+// results); attach(go, source, { relaxed: false }) keeps them on
+// kernels.wat. The handle's .relaxed says which is in use.
 (function (root) {
 	"use strict";
 
 	const ABI = 2; // kernels.wat's abi()
+	const RELAXED_ABI = 1; // relaxed.wat's abi()
 
 	// (module (func (result v128) (i32x4.dot_i16x8_s (v128.const …) (v128.const …))))
 	const PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 43, 1, 41, 0,
@@ -52,11 +61,13 @@
 		}
 	}
 
-	function attach(go, source) {
+	function attach(go, source, options) {
+		const useRelaxed = !(options && options.relaxed === false);
 		if (!go || !go.importObject) {
 			throw new TypeError("ClipadSIMD.attach: expected a Go instance (new Go())");
 		}
 		let k = null; // the SIMD instance's exports once linked
+		let r = null; // the relaxed-SIMD qgemm module's exports, where it validates
 		const unlinked = () => {
 			throw new Error("clipad_simd: kernel called but the SIMD module is not linked");
 		};
@@ -65,8 +76,17 @@
 			available: () => (k === null ? 0 : 1),
 			sgemm: (c, ldc, a, lda, b, ldb, nn, m, n, kk, bias, work, wbytes) =>
 				k === null ? unlinked() : k.sgemm(c, ldc, a, lda, b, ldb, nn, m, n, kk, bias, work, wbytes),
-			qgemm: (y, x, xs, w, ws, bias, m, kk, n, work, wbytes) =>
-				k === null ? unlinked() : k.qgemm(y, x, xs, w, ws, bias, m, kk, n, work, wbytes),
+			// 1 when the relaxed-SIMD product ran, 0 when kernels.wat's did
+			qgemm: (y, x, xs, w, ws, bias, m, kk, n, work, wbytes) => {
+				if (k === null) {
+					unlinked();
+				}
+				if (r !== null && r.qgemm(y, x, xs, w, ws, bias, m, kk, n, work, wbytes) === 1) {
+					return 1;
+				}
+				k.qgemm(y, x, xs, w, ws, bias, m, kk, n, work, wbytes);
+				return 0;
+			},
 			softmax: (x, rows, n, ld, scale) => (k === null ? unlinked() : k.softmax(x, rows, n, ld, scale)),
 			act: (x, n, quick) => (k === null ? unlinked() : k.act(x, n, quick)),
 			quant: (x, q, s, rows, n) => (k === null ? unlinked() : k.quant(x, q, s, rows, n)),
@@ -76,6 +96,10 @@
 		return {
 			get linked() {
 				return k !== null;
+			},
+			// whether int8 products run on relaxed SIMD's 8-bit dot product
+			get relaxed() {
+				return r !== null;
 			},
 			async link(instance) {
 				if (done) {
@@ -110,6 +134,18 @@
 				if (typeof e.abi !== "function" || e.abi() !== ABI) {
 					console.warn(`clipad_simd: module ABI ${typeof e.abi === "function" ? e.abi() : "?"} != ${ABI}; using the Go kernels`);
 					return false;
+				}
+				// The relaxed-SIMD int8 product travels inside kernels.wasm as
+				// a custom section (build.sh); engines without relaxed SIMD
+				// cannot validate it and keep kernels.wat's qgemm.
+				const inner = useRelaxed ? WebAssembly.Module.customSections(src, "clipad.relaxed") : [];
+				if (inner.length === 1 && WebAssembly.validate(inner[0])) {
+					const ri = await WebAssembly.instantiate(await WebAssembly.compile(inner[0]), { env: { memory: mem } });
+					// selftest: the dot product's exact semantics on fixed operands
+					// (Node 20's experimental version gets them wrong)
+					if (typeof ri.exports.abi === "function" && ri.exports.abi() === RELAXED_ABI && ri.exports.selftest() === 1) {
+						r = ri.exports;
+					}
 				}
 				k = e;
 				return true;

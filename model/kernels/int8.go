@@ -39,9 +39,18 @@ func unlanes3(r []int32, s int64) {
 	r[2] += int32(l2)
 }
 
-// QuantizeRows quantizes each row of x (rows×in) symmetrically to int8:
-// scales[r] = max|x[r,·]|/127 and xq[r,i] = x[r,i]/scales[r] rounded to the
-// nearest integer (ties up), in −127..127, so x ≈ xq·scale. A row of zeros
+// ActCodeMax is the largest activation code QuantizeRows makes: 63, so
+// activations are 7-bit (−63…63) while weights keep 8 bits. Relaxed SIMD's
+// 8-bit dot product (i32x4.relaxed_dot_i8x16_i7x16_add_s, VNNI) takes one
+// operand in 0…127; the SIMD module adds 64 to each code to get there
+// (model/kernels/simd/relaxed.wat). One code range for every kernel keeps
+// the results bit-identical whichever runs.
+const ActCodeMax = 63
+
+// QuantizeRows quantizes each row of x (rows×in) symmetrically to 7-bit
+// codes: scales[r] = max|x[r,·]|/63 and xq[r,i] = x[r,i]/scales[r] rounded
+// to the nearest integer (ties up), in −63..63 (ActCodeMax), so x ≈
+// xq·scale. A row of zeros
 // (or with max|x| < 2⁻¹²⁰, quantTiny) gets zero codes and scale 0; a row
 // holding a NaN or ±Inf gets zeros and scale NaN, so its outputs come out
 // NaN rather than silently finite.
@@ -70,14 +79,14 @@ func QuantizeRowsTo(xq []int8, scales []float32, x []float32, rows, in int) {
 			clear(qr)
 			scales[r] = 0
 		default:
-			quantizeRow(qr, xr, float32(127/float64(mx)))
-			scales[r] = float32(float64(mx) / 127)
+			quantizeRow(qr, xr, float32(ActCodeMax/float64(mx)))
+			scales[r] = float32(float64(mx) / ActCodeMax)
 		}
 	}
 }
 
 // quantTiny is the smallest row maximum QuantizeRowsTo scales: below it
-// (2⁻¹²⁰ ≈ 7.5e-37) 127/max would overflow float32, so such rows, zeros
+// (2⁻¹²⁰ ≈ 7.5e-37) 63/max would overflow float32, so such rows, zeros
 // included, quantize to all-zero codes with scale 0.
 const quantTiny = 0x1p-120
 
@@ -103,13 +112,13 @@ func absMax(x []float32) (float32, bool) {
 }
 
 // quantizeRow sets q[i] = x[i]·inv rounded to nearest (ties up), clamped to
-// ±127. x·inv is in [−127, 127] up to rounding; +128.5 makes it positive so
-// the truncating conversion rounds.
+// ±ActCodeMax. x·inv is in [−63, 63] up to rounding; +128.5 makes it
+// positive so the truncating conversion rounds.
 func quantizeRow(q []int8, x []float32, inv float32) {
 	q = q[:len(x)]
 	for i, v := range x {
 		n := int32(v*inv+128.5) - 128
-		q[i] = int8(min(127, max(-127, n)))
+		q[i] = int8(min(ActCodeMax, max(-ActCodeMax, n)))
 	}
 }
 

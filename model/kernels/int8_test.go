@@ -119,7 +119,7 @@ func TestQuantizeRows(t *testing.T) {
 		var mx int
 		for i := 0; i < in; i++ {
 			q := xq[r*in+i]
-			if q < -127 {
+			if q < -ActCodeMax || q > ActCodeMax {
 				t.Fatalf("row %d: %d out of range", r, q)
 			}
 			mx = max(mx, int(q), -int(q))
@@ -131,21 +131,21 @@ func TestQuantizeRows(t *testing.T) {
 			if sc[r] != 0 || mx != 0 {
 				t.Fatalf("zero row: scale %v max %d", sc[r], mx)
 			}
-		} else if mx != 127 {
-			t.Fatalf("row %d: max |q| = %d, want 127", r, mx)
+		} else if mx != ActCodeMax {
+			t.Fatalf("row %d: max |q| = %d, want %d", r, mx, ActCodeMax)
 		}
 	}
-	if xq[4*in+7] != -127 {
+	if xq[4*in+7] != -ActCodeMax {
 		t.Fatalf("outlier quantized to %d", xq[4*in+7])
 	}
 	// rounding to nearest, and non-finite rows
-	q, s := QuantizeRows([]float32{127, 0.49, 0.51, -0.49, -0.51, -126.6, 3.2}, 1, 7)
-	if s[0] != 1 || q[0] != 127 || q[1] != 0 || q[2] != 1 || q[3] != 0 || q[4] != -1 || q[5] != -127 || q[6] != 3 {
+	q, s := QuantizeRows([]float32{63, 0.49, 0.51, -0.49, -0.51, -62.6, 3.2}, 1, 7)
+	if s[0] != 1 || q[0] != 63 || q[1] != 0 || q[2] != 1 || q[3] != 0 || q[4] != -1 || q[5] != -63 || q[6] != 3 {
 		t.Fatalf("rounding: %v scale %v", q, s)
 	}
 	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
 		q, s = QuantizeRows([]float32{1, bad, 2, 5, 6, 7}, 2, 3)
-		if !math.IsNaN(float64(s[0])) || q[0] != 0 || q[1] != 0 || s[1] != 7.0/127 || q[5] != 127 {
+		if !math.IsNaN(float64(s[0])) || q[0] != 0 || q[1] != 0 || s[1] != 7.0/63 || q[5] != 63 {
 			t.Fatalf("row with %v: %v scales %v", bad, q, s)
 		}
 	}
@@ -178,7 +178,7 @@ func TestInt8EndToEnd(t *testing.T) {
 }
 
 // TestQuantizeTinyRows: a row whose largest magnitude is below 2⁻¹²⁰
-// (subnormals, say) would make 127/max overflow to +Inf and the codes
+// (subnormals, say) would make 63/max overflow to +Inf and the codes
 // garbage (the sign of a positive value flipped, before this case
 // existed); it quantizes to zero codes with scale 0 instead, while a row
 // just above the threshold keeps its codes.
@@ -188,7 +188,7 @@ func TestQuantizeTinyRows(t *testing.T) {
 	if s[0] != 0 || q[0] != 0 || q[1] != 0 || q[3] != 0 {
 		t.Fatalf("subnormal row: codes %v scale %v, want zeros and 0", q[:4], s[0])
 	}
-	if s[1] == 0 || q[4] != 127 || q[5] != -63 || q[7] != 32 { // −63.5 rounds up
-		t.Fatalf("row at 2⁻¹¹⁹: codes %v scale %v, want 127 -63 0 32", q[4:], s[1])
+	if s[1] == 0 || q[4] != 63 || q[5] != -31 || q[7] != 16 { // −31.5 rounds up, 15.75 to 16
+		t.Fatalf("row at 2⁻¹¹⁹: codes %v scale %v, want 63 -31 0 16", q[4:], s[1])
 	}
 }

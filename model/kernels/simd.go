@@ -25,8 +25,15 @@ func SetSIMD(enabled bool) bool { return !simdOff.Swap(!enabled) }
 // simdOn reports whether products should go to the SIMD module now.
 func simdOn() bool { return !simdOff.Load() && simdLinked() }
 
-// simdCalls counts the products the SIMD module computed (for tests).
-var simdCalls atomic.Int64
+// simdCalls counts the products the SIMD module computed (for tests);
+// simdRelaxedCalls the int8 products among them that ran on relaxed
+// SIMD's 8-bit dot product (relaxed.wat).
+var simdCalls, simdRelaxedCalls atomic.Int64
+
+// SIMDRelaxedCalls reports how many int8 products so far ran on relaxed
+// SIMD's 8-bit dot product (0 where the host has no relaxed SIMD or did
+// not link that module), for benchmarks and tests.
+func SIMDRelaxedCalls() int64 { return simdRelaxedCalls.Load() }
 
 // maxSIMDElems bounds every extent passed to the module so that byte
 // offsets fit its i32 arithmetic; bigger problems stay in Go.

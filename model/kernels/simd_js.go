@@ -23,8 +23,11 @@ func simdImportAvailable() int32
 //go:wasmimport clipad_simd sgemm
 func simdImportSgemm(c unsafe.Pointer, ldc int32, a unsafe.Pointer, lda int32, b unsafe.Pointer, ldb int32, nn int32, m, n, k int32, bias, work unsafe.Pointer, wbytes int32)
 
+// simdImportQgemm returns 1 when the relaxed-SIMD product (relaxed.wat)
+// ran and 0 when kernels.wat's did; the results are the same.
+//
 //go:wasmimport clipad_simd qgemm
-func simdImportQgemm(y, x, xs, w, ws, bias unsafe.Pointer, m, k, n int32, work unsafe.Pointer, wbytes int32)
+func simdImportQgemm(y, x, xs, w, ws, bias unsafe.Pointer, m, k, n int32, work unsafe.Pointer, wbytes int32) int32
 
 //go:wasmimport clipad_simd softmax
 func simdImportSoftmax(x unsafe.Pointer, rows, n, ld int32, scale float32)
@@ -102,13 +105,18 @@ func simdGemm(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, 
 // activation rows of depth k with out channels: the edge tile, the
 // activations widened to i16 (16 bytes per pair of k steps per block of 4
 // rows), and as many 8-channel weight panels (32 bytes per pair) as fit
-// the budget, at least one, at most all.
+// the budget, at least one, at most all — and never less than
+// relaxed.wat's layout needs for one panel (16 bytes per quad of k steps
+// per 4 rows, panels of 32 bytes per quad plus a 32-byte header), which
+// only matters for k ≤ 2.
 func simdQWork(rows, k, out int) int {
 	pairs := (k + 1) / 2
 	abytes := ((rows + 3) / 4) * 16 * pairs
 	pbytes := 32 * pairs
 	panels := max(1, min(simdQPanels/pbytes, (out+7)/8))
-	return simdEdgeBytes + abytes + panels*pbytes
+	quads := (k + 3) / 4
+	relaxed := simdEdgeBytes + ((rows+3)/4)*16*quads + 32*quads + 32
+	return max(simdEdgeBytes+abytes+panels*pbytes, relaxed)
 }
 
 // simdLinearInt8 is LinearInt8's product on the SIMD module (arguments
@@ -119,8 +127,8 @@ func simdLinearInt8(y []float32, xq []int8, xScale []float32, wq []int8, wScale 
 	}
 	wb := simdQWork(rows, in, out)
 	w, wp := getWork(wb)
-	simdImportQgemm(ptr(y), ptr(xq), ptr(xScale), ptr(wq), ptr(wScale), ptr(b),
-		int32(rows), int32(in), int32(out), wp, int32(wb))
+	simdRelaxedCalls.Add(int64(simdImportQgemm(ptr(y), ptr(xq), ptr(xScale), ptr(wq), ptr(wScale), ptr(b),
+		int32(rows), int32(in), int32(out), wp, int32(wb))))
 	runtime.KeepAlive(y)
 	runtime.KeepAlive(xq)
 	runtime.KeepAlive(xScale)
@@ -143,8 +151,8 @@ func simdInt8Acc(acc []int32, xq, wq []int8, rows, in, out int) bool {
 	}
 	wb := simdQWork(rows, in, out)
 	w, wp := getWork(wb)
-	simdImportQgemm(ptr(acc), ptr(xq), nil, ptr(wq), nil, nil,
-		int32(rows), int32(in), int32(out), wp, int32(wb))
+	simdRelaxedCalls.Add(int64(simdImportQgemm(ptr(acc), ptr(xq), nil, ptr(wq), nil, nil,
+		int32(rows), int32(in), int32(out), wp, int32(wb))))
 	runtime.KeepAlive(acc)
 	runtime.KeepAlive(xq)
 	runtime.KeepAlive(wq)

@@ -22,50 +22,81 @@ const simdModulePath = "simd/kernels.wasm"
 // stack pointer), table, element or start section, and imports no
 // functions — and its code uses only core wasm plus fixed-width SIMD, from
 // an allowlist of instructions that excludes memory.grow/size, globals,
-// indirect calls, bulk memory, atomics and relaxed SIMD.
+// indirect calls, bulk memory, atomics and relaxed SIMD. Its one custom
+// section, "clipad.relaxed", holds the relaxed-SIMD int8 product
+// (relaxed.wat), which must keep the same promises and may use exactly
+// one relaxed instruction, the 8-bit dot product.
 func TestSIMDModule(t *testing.T) {
 	bin, err := os.ReadFile(simdModulePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := parseWasm(bin)
+	mod, err := parseWasm(bin, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []byte{secType, secImport, secFunction, secExport, secCode}
-	if !bytes.Equal(mod.sections, want) {
-		t.Fatalf("sections %v, want exactly %v (no memory 5, global 6, start 8, data 11, data count 12, table 4, element 9, custom 0)", mod.sections, want)
-	}
-	if len(mod.imports) != 1 {
-		t.Fatalf("imports %v, want only the memory", mod.imports)
-	}
-	imp := mod.imports[0]
-	if imp.module != "env" || imp.name != "memory" || imp.kind != kindMemory {
-		t.Fatalf("import %+v, want env.memory (a memory)", imp)
-	}
-	if imp.limitFlags != 0 || imp.min != 0 {
-		t.Fatalf("memory import limits flags %#x min %d: want plain 32-bit, unshared, no maximum, min 0 (any Go memory fits)", imp.limitFlags, imp.min)
-	}
-	var names []string
-	for _, e := range mod.exports {
-		if e.kind != kindFunc {
-			t.Fatalf("export %q is kind %d, want only functions", e.name, e.kind)
-		}
-		names = append(names, e.name)
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, []string{"abi", "act", "layernorm", "qgemm", "quant", "sgemm", "softmax"}) {
-		t.Fatalf("exports %v", names)
-	}
-	if mod.simdOps == 0 || mod.funcs != len(mod.bodies) {
-		t.Fatalf("%d SIMD instructions, %d functions, %d bodies", mod.simdOps, mod.funcs, len(mod.bodies))
-	}
+	checkModuleContract(t, "kernels.wasm", mod, []byte{secType, secImport, secFunction, secExport, secCode, secCustom},
+		[]string{"abi", "act", "layernorm", "qgemm", "quant", "sgemm", "softmax"})
 	for _, op := range []string{"i32x4.dot_i16x8_s", "f32x4.mul", "f32x4.add", "v128.store"} {
 		if mod.seen[op] == 0 {
 			t.Errorf("module does not use %s", op)
 		}
 	}
+	if mod.seen[relaxedDotName] != 0 {
+		t.Errorf("kernels.wasm itself uses relaxed SIMD")
+	}
 	t.Logf("%d bytes, %d functions, %d instructions (%d SIMD)", len(bin), mod.funcs, mod.ops, mod.simdOps)
+
+	if len(mod.custom) != 1 || mod.custom[0].name != "clipad.relaxed" {
+		t.Fatalf("custom sections %v, want only clipad.relaxed", mod.custom)
+	}
+	inner := mod.custom[0].data
+	if _, err := parseWasm(inner, false); err == nil {
+		t.Fatal("the relaxed module parses without relaxed SIMD: it should use the 8-bit dot product")
+	}
+	rel, err := parseWasm(inner, true)
+	if err != nil {
+		t.Fatalf("clipad.relaxed: %v", err)
+	}
+	checkModuleContract(t, "clipad.relaxed", rel, []byte{secType, secImport, secFunction, secExport, secCode}, []string{"abi", "qgemm", "selftest"})
+	if rel.seen[relaxedDotName] == 0 {
+		t.Errorf("clipad.relaxed does not use %s", relaxedDotName)
+	}
+	t.Logf("clipad.relaxed: %d bytes, %d functions, %d instructions (%d SIMD, %d relaxed dots)",
+		len(inner), rel.funcs, rel.ops, rel.simdOps, rel.seen[relaxedDotName])
+}
+
+// checkModuleContract checks the sections, the single memory import and
+// the exported function names of a parsed module.
+func checkModuleContract(t *testing.T, what string, mod *wasmModule, sections []byte, exports []string) {
+	t.Helper()
+	if !bytes.Equal(mod.sections, sections) {
+		t.Fatalf("%s: sections %v, want exactly %v (no memory 5, global 6, start 8, data 11, data count 12, table 4, element 9)", what, mod.sections, sections)
+	}
+	if len(mod.imports) != 1 {
+		t.Fatalf("%s: imports %v, want only the memory", what, mod.imports)
+	}
+	imp := mod.imports[0]
+	if imp.module != "env" || imp.name != "memory" || imp.kind != kindMemory {
+		t.Fatalf("%s: import %+v, want env.memory (a memory)", what, imp)
+	}
+	if imp.limitFlags != 0 || imp.min != 0 {
+		t.Fatalf("%s: memory import limits flags %#x min %d: want plain 32-bit, unshared, no maximum, min 0 (any Go memory fits)", what, imp.limitFlags, imp.min)
+	}
+	var names []string
+	for _, e := range mod.exports {
+		if e.kind != kindFunc {
+			t.Fatalf("%s: export %q is kind %d, want only functions", what, e.name, e.kind)
+		}
+		names = append(names, e.name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, exports) {
+		t.Fatalf("%s: exports %v, want %v", what, names, exports)
+	}
+	if mod.simdOps == 0 || mod.funcs != len(mod.bodies) {
+		t.Fatalf("%s: %d SIMD instructions, %d functions, %d bodies", what, mod.simdOps, mod.funcs, len(mod.bodies))
+	}
 }
 
 // TestSIMDModuleFresh rebuilds the module with model/kernels/simd/build.sh
@@ -125,9 +156,12 @@ func TestParseWasmRejects(t *testing.T) {
 		"no end":          fn(0x01),
 		"unbalanced else": fn(0x05, 0x0b),
 	} {
-		mod, err := parseWasm(bin)
+		mod, err := parseWasm(bin, false)
 		if err == nil && name != "own memory" && name != "global" {
 			t.Errorf("%s: accepted", name)
+		}
+		if _, err := parseWasm(bin, true); err == nil && name != "own memory" && name != "global" {
+			t.Errorf("%s: accepted with the relaxed dot product allowed", name)
 		}
 		if name == "own memory" || name == "global" { // parsed; TestSIMDModule's section check rejects it
 			if err != nil || !slices.Contains(mod.sections, bin[8]) {
@@ -135,8 +169,16 @@ func TestParseWasmRejects(t *testing.T) {
 			}
 		}
 	}
-	if _, err := parseWasm(fn(0x01, 0x0b)); err != nil {
+	if _, err := parseWasm(fn(0x01, 0x0b), false); err != nil {
 		t.Errorf("minimal valid module rejected: %v", err)
+	}
+	// the 8-bit dot product (0xfd 0x113) only where allowed
+	dot := fn(0xfd, 0x93, 0x02, 0x1a, 0x0b)
+	if _, err := parseWasm(dot, false); err == nil {
+		t.Error("relaxed dot product accepted in the plain module")
+	}
+	if m, err := parseWasm(dot, true); err != nil || m.seen[relaxedDotName] != 1 {
+		t.Errorf("relaxed dot product: err %v, seen %d", err, m.seen[relaxedDotName])
 	}
 }
 
@@ -163,7 +205,9 @@ type wasmExport struct {
 }
 
 type wasmModule struct {
+	relaxed  bool // allow relaxed SIMD's 8-bit dot product (and nothing else of it)
 	sections []byte
+	custom   []wasmCustom
 	imports  []wasmImport
 	exports  []wasmExport
 	funcs    int
@@ -171,6 +215,11 @@ type wasmModule struct {
 	ops      int
 	simdOps  int
 	seen     map[string]int
+}
+
+type wasmCustom struct {
+	name string
+	data []byte
 }
 
 type wasmReader struct {
@@ -234,13 +283,13 @@ func (r *wasmReader) name() (string, error) {
 	return string(b), err
 }
 
-func parseWasm(bin []byte) (*wasmModule, error) {
+func parseWasm(bin []byte, relaxed bool) (*wasmModule, error) {
 	r := &wasmReader{b: bin}
 	head, err := r.bytes(8)
 	if err != nil || !bytes.Equal(head, []byte{0, 'a', 's', 'm', 1, 0, 0, 0}) {
 		return nil, errors.New("not a wasm 1 module")
 	}
-	m := &wasmModule{seen: map[string]int{}}
+	m := &wasmModule{relaxed: relaxed, seen: map[string]int{}}
 	for r.off < len(r.b) {
 		id, err := r.byte()
 		if err != nil {
@@ -268,6 +317,13 @@ func parseWasm(bin []byte) (*wasmModule, error) {
 			s.off = len(body)
 		case secCode:
 			err = m.readCode(s)
+		case secCustom:
+			var c wasmCustom
+			if c.name, err = s.name(); err == nil {
+				c.data = body[s.off:]
+				m.custom = append(m.custom, c)
+			}
+			s.off = len(body)
 		default:
 			s.off = len(body)
 		}
@@ -503,12 +559,23 @@ func memarg(r *wasmReader) error {
 	return err
 }
 
+// relaxedDot is i32x4.relaxed_dot_i8x16_i7x16_add_s (0xfd 0x113).
+const (
+	relaxedDot     = 0x113
+	relaxedDotName = "i32x4.relaxed_dot_i8x16_i7x16_add_s"
+)
+
 // simdOp reads one 0xfd-prefixed instruction: the fixed-width SIMD
 // proposal's opcodes 0..255 (relaxed SIMD starts at 256).
 func (m *wasmModule) simdOp(r *wasmReader) error {
 	sub, err := r.u32()
 	if err != nil {
 		return err
+	}
+	if sub == relaxedDot && m.relaxed {
+		m.simdOps++
+		m.seen[relaxedDotName]++
+		return nil
 	}
 	if sub > 255 {
 		return fmt.Errorf("SIMD opcode %d (relaxed SIMD?) not allowed", sub)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -205,6 +206,113 @@ func TestSIMDInt8Exact(t *testing.T) {
 			if got[i] != 0x5a5a5a5a {
 				t.Fatalf("%v: written past the end at %d", s, i)
 			}
+		}
+	}
+}
+
+// TestSIMDRelaxed: where the host linked the relaxed-SIMD int8 product
+// (relaxed.wat; CLIPAD_SIMD_RELAXED_LINKED=1), every int8 product whose
+// activation codes lie in −64…63 runs on it — QuantizeRows' codes among
+// them — and equals the exact sums and RefLinearInt8 bit for bit, on odd
+// shapes, with the extreme codes −64 and 63 against weights of ±128.
+// Codes outside that range (64, −65, full int8) fall back to kernels.wat,
+// still exact. Where it is not linked, no product runs on it.
+func TestSIMDRelaxed(t *testing.T) {
+	requireSIMD(t)
+	_ = os.Getenv("CLIPAD_SIMD_RELAXED") // read by the wrapper; keeps it in the test cache key
+	linked := os.Getenv("CLIPAD_SIMD_RELAXED_LINKED") == "1"
+	t.Logf("relaxed SIMD linked: %v", linked)
+	var onRelaxed int64
+	if linked {
+		onRelaxed = 1
+	}
+	shapes := []shape{{1, 1, 1}, {4, 60, 9}, {7, 65, 97}, {15, 3, 64}, {226, 97, 65}, {197, 768, 64},
+		{5, 241, 10}, {15, 896, 1024}, {8, 3584, 19}, {226, 481, 253}, {3, 17, 8}, {4, 16, 8}, {9, 33, 300}, {6, 2, 15}, {2, 5, 3}}
+	for idx, s := range shapes {
+		rng := rand.New(rand.NewSource(int64(700 + idx)))
+		xq := make([]int8, s.m*s.k)
+		for i := range xq {
+			xq[i] = int8(rng.Intn(128) - 64) // −64 … 63
+		}
+		wq := randInt8(rng, s.n*s.k)
+		if idx%3 == 1 { // extremes: −64 and 63 against −128 and 127
+			for i := range xq {
+				xq[i] = int8(-64 + 127*((i/3)%2))
+			}
+			for i := range wq {
+				wq[i] = int8(-128 + 255*(i%2))
+			}
+		}
+		want := refAccInt8(xq, wq, s.m, s.k, s.n)
+		got := make([]int32, s.m*s.n+8)
+		for i := range got {
+			got[i] = 0x5a5a5a5a
+		}
+		before := simdRelaxedCalls.Load()
+		viaSIMD(t, 1, "acc", func() {
+			if !simdInt8Acc(got[:s.m*s.n], xq, wq, s.m, s.k, s.n) {
+				t.Fatal("simdInt8Acc refused")
+			}
+		})
+		if n := simdRelaxedCalls.Load() - before; n != onRelaxed {
+			t.Fatalf("%v: %d products on relaxed SIMD, want %d", s, n, onRelaxed)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%v: acc[%d] = %d, want %d", s, i, got[i], want[i])
+			}
+		}
+		for i := s.m * s.n; i < len(got); i++ {
+			if got[i] != 0x5a5a5a5a {
+				t.Fatalf("%v: written past the end at %d", s, i)
+			}
+		}
+		// the float epilogue, with codes from QuantizeRows
+		x := randSlice(rng, s.m*s.k)
+		xq7, xs := QuantizeRows(x, s.m, s.k)
+		ws := randSlice(rng, s.n)
+		bias := randSlice(rng, s.n)
+		if idx%2 == 1 {
+			bias = nil
+		}
+		y := make([]float32, s.m*s.n)
+		yref := make([]float32, s.m*s.n)
+		before = simdRelaxedCalls.Load()
+		LinearInt8(y, xq7, xs, wq, ws, s.m, s.k, s.n, bias)
+		if n := simdRelaxedCalls.Load() - before; s.m >= qmr && s.n >= qnr && s.m*s.k*s.n >= smallMACs && n != onRelaxed {
+			t.Fatalf("%v: LinearInt8: %d products on relaxed SIMD, want %d", s, n, onRelaxed)
+		}
+		RefLinearInt8(yref, xq7, xs, wq, ws, s.m, s.k, s.n, bias)
+		sameBits(t, "LinearInt8", y, yref)
+	}
+	// codes outside −64…63: kernels.wat, exact
+	for _, bad := range []int8{64, -65, 127, -128} {
+		m, k, n := 9, 37, 21
+		rng := rand.New(rand.NewSource(int64(bad)))
+		xq := make([]int8, m*k)
+		for i := range xq {
+			xq[i] = int8(rng.Intn(128) - 64)
+		}
+		xq[m*k-1] = bad // the very last code, in the byte-wise tail of the packing
+		wq := randInt8(rng, n*k)
+		got := make([]int32, m*n)
+		before := simdRelaxedCalls.Load()
+		viaSIMD(t, 1, "acc", func() { simdInt8Acc(got, xq, wq, m, k, n) })
+		if n := simdRelaxedCalls.Load() - before; n != 0 {
+			t.Fatalf("code %d: ran on relaxed SIMD", bad)
+		}
+		want := refAccInt8(xq, wq, m, k, n)
+		if !slices.Equal(got, want) {
+			t.Fatalf("code %d: sums differ from the reference", bad)
+		}
+		xq[m*k-1] = 0
+		xq[3*k+5] = bad // inside a 16-byte block of the packing
+		viaSIMD(t, 1, "acc", func() { simdInt8Acc(got, xq, wq, m, k, n) })
+		if n := simdRelaxedCalls.Load() - before; n != 0 {
+			t.Fatalf("code %d in a block: ran on relaxed SIMD", bad)
+		}
+		if !slices.Equal(got, refAccInt8(xq, wq, m, k, n)) {
+			t.Fatalf("code %d in a block: sums differ from the reference", bad)
 		}
 	}
 }

@@ -28,7 +28,7 @@
 ;;                                      f32(S)·xs[r]·ws[o] (+ bias[o])
 ;;   softmax(x, rows, n, ld, scale)     row softmax in place (Exp32, float32)
 ;;   act(x, n, quick)                   GELU (erf) or QuickGELU in place
-;;   quant(x, q, s, rows, n)            per-row symmetric int8 quantization
+;;   quant(x, q, s, rows, n)            per-row symmetric 7-bit codes (±63)
 ;;   layernorm(y, x, rows, w, g, b, eps) LayerNorm (binary64 statistics)
 ;;
 ;; softmax, act, quant and layernorm are the pure-Go softmaxRow, gelu32,
@@ -786,7 +786,7 @@
   ;; rows rows of n f32 at x (consecutive): per row the largest |x| over
   ;; lanes and the tail (order-free), NaN/±Inf → zeros and scale NaN, max
   ;; below 2⁻¹²⁰ (zeros included) → zeros and scale 0, otherwise inv =
-  ;; f32(127/f64(max)), scale f32(f64(max)/127) and q = clamp(trunc(x·inv + 128.5) − 128, ±127) —
+  ;; f32(63/f64(max)), scale f32(f64(max)/63) and q = clamp(trunc(x·inv + 128.5) − 128, ±63) —
   ;; the same operations as the Go code, 16 values at a time.
   (func (export "quant") (param $x i32) (param $q i32) (param $s i32) (param $rows i32) (param $n i32)
     (local $p i32) (local $d i32) (local $end4 i32) (local $end16 i32) (local $end i32) (local $bad i32)
@@ -829,20 +829,20 @@
             (i32.store8 (local.get $d) (i32.const 0))
             (br_if $zero (i32.lt_u (local.tee $d (i32.add (local.get $d) (i32.const 1))) (local.get $end)))))
         (else
-          (f32.store (local.get $s) (f32.demote_f64 (f64.div (f64.promote_f32 (local.get $mx)) (f64.convert_i32_u (i32.const 127)))))
-          (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.convert_i32_u (i32.const 127)) (f64.promote_f32 (local.get $mx))))))
+          (f32.store (local.get $s) (f32.demote_f64 (f64.div (f64.promote_f32 (local.get $mx)) (f64.convert_i32_u (i32.const 63)))))
+          (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.convert_i32_u (i32.const 63)) (f64.promote_f32 (local.get $mx))))))
           (local.set $p (local.get $x))
           (if (i32.lt_u (local.get $p) (local.get $end16)) (then (loop $q16
             (v128.store (local.get $d)
               (i8x16.narrow_i16x8_s
-                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))
-                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127)))
-                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))
-                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127)))))
+                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 63 63 63 63)) (v128.const i32x4 -63 -63 -63 -63))
+                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=16 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 63 63 63 63)) (v128.const i32x4 -63 -63 -63 -63)))
+                (i16x8.narrow_i32x4_s (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=32 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 63 63 63 63)) (v128.const i32x4 -63 -63 -63 -63))
+                                      (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (v128.load offset=48 (local.get $p)) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 63 63 63 63)) (v128.const i32x4 -63 -63 -63 -63)))))
             (local.set $d (i32.add (local.get $d) (i32.const 16)))
             (br_if $q16 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 64))) (local.get $end16))))))
           (if (i32.lt_u (local.get $p) (local.get $end)) (then (loop $q1
-            (i32.store8 (local.get $d) (i32x4.extract_lane 0 (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (f32x4.splat (f32.load (local.get $p))) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 127 127 127 127)) (v128.const i32x4 -127 -127 -127 -127))))
+            (i32.store8 (local.get $d) (i32x4.extract_lane 0 (i32x4.max_s (i32x4.min_s (i32x4.sub (i32x4.trunc_sat_f32x4_s (f32x4.add (f32x4.mul (f32x4.splat (f32.load (local.get $p))) (local.get $inv)) (v128.const f32x4 128.5 128.5 128.5 128.5))) (v128.const i32x4 128 128 128 128)) (v128.const i32x4 63 63 63 63)) (v128.const i32x4 -63 -63 -63 -63))))
             (local.set $d (i32.add (local.get $d) (i32.const 1)))
             (br_if $q1 (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end))))))))
       (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
