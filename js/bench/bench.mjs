@@ -21,7 +21,7 @@
 // node js/bench/bench.mjs [--dir build/bench] [--reps 3] [--warmup 1]
 //   [--batch 8] [--images DIR] [--clipad build/clipad]
 //   [--phases f32,int8,int8x2,f32x2,memory] [--skip ort-node,native,…]
-//   [--variants go-f32,go-int8,simd-f32,simd-int8] [--pure-int8] [--eager-wasm]
+//   [--variants go-f32,go-int8,simd-f32,simd-int8,simd-int8-norelaxed] [--pure-int8] [--eager-wasm]
 //   [--json FILE] [--md FILE]
 // skip groups: ort-web, ort-node, wasm, native, split, batch, profile, sizes
 import fs from "node:fs";
@@ -47,7 +47,7 @@ const { values: o } = parseArgs({
 		clipad: { type: "string", default: path.join(root, "build", "clipad") },
 		phases: { type: "string", default: "f32,int8,int8x2,f32x2,memory" },
 		skip: { type: "string", default: "" },
-		variants: { type: "string", default: "go-f32,simd-f32,simd-int8" },
+		variants: { type: "string", default: "go-f32,simd-f32,simd-int8,simd-int8-norelaxed" },
 		"pure-int8": { type: "boolean", default: false },
 		"eager-wasm": { type: "boolean", default: false },
 		json: { type: "string" },
@@ -168,11 +168,11 @@ function nativeServer(dtype) {
 	});
 }
 
-function startWorker({ simd, dtype, text, goenv }) {
+function startWorker({ simd, dtype, text, goenv, relaxed }) {
 	const bundle = P.bundle[dtype];
 	return new Promise((resolve, reject) => {
 		const w = new Worker(path.join(here, "worker.mjs"), {
-			workerData: { wasm: simd ? P.coreSimd : P.core, wasmExec, simdJs: simd ? P.simdJs : undefined, simdKernels: simd ? P.simdKernels : undefined, bundle, text: text ? textAsset(manifest(bundle).model_id) : undefined, goenv },
+			workerData: { wasm: simd ? P.coreSimd : P.core, wasmExec, simdJs: simd ? P.simdJs : undefined, simdKernels: simd ? P.simdKernels : undefined, relaxed: relaxed !== false, bundle, text: text ? textAsset(manifest(bundle).model_id) : undefined, goenv },
 		});
 		let id = 1;
 		const pend = new Map();
@@ -226,6 +226,9 @@ const WASM = {
 	"go-int8": { label: "Go wasm, pure-Go kernels, int8", simd: false, dtype: "int8" },
 	"simd-f32": { label: "Go wasm + SIMD module, f32", simd: true, dtype: "f32" },
 	"simd-int8": { label: "Go wasm + SIMD module, int8", simd: true, dtype: "int8" },
+	// the same, int8 products kept on kernels.wat (i32x4.dot_i16x8_s): what
+	// an engine without relaxed SIMD runs (Firefox, Safari, Node 20)
+	"simd-int8-norelaxed": { label: "Go wasm + SIMD module, int8, relaxed SIMD withheld", simd: true, dtype: "int8", relaxed: false },
 };
 
 // rows: {group, label, graph, dtype, threads, unit, run(last) → ms, ms[], extra}
@@ -375,9 +378,11 @@ async function phaseOne(dtype) {
 				R.rows.push({ group: "wasm", label: WASM[k].label, graph: "SDP dual path", dtype, threads: 1, unit: "worker", ms: [], unavailable: `not available (${simdMissing.join(", ")} missing)` });
 				continue;
 			}
-			const w = await startWorker({ simd: WASM[k].simd, dtype, text: dtype === "int8" && WASM[k].simd });
-			log(`  ${k}: loaded in ${w.info.loadMs.toFixed(0)} ms${WASM[k].simd ? `, SIMD linked: ${w.info.linked}` : ""}`);
+			const w = await startWorker({ simd: WASM[k].simd, dtype, text: dtype === "int8" && WASM[k].simd, relaxed: WASM[k].relaxed });
+			log(`  ${k}: loaded in ${w.info.loadMs.toFixed(0)} ms${WASM[k].simd ? `, SIMD linked: ${w.info.linked}, relaxed SIMD: ${w.info.relaxed}` : ""}`);
 			const e = wasmRow(k, w);
+			if (WASM[k].simd && dtype === "int8") e.relaxed = !!w.info.relaxed;
+			if (k === "simd-int8") R.notes.push(`${WASM[k].label}: int8 products ${w.info.relaxed ? "on relaxed SIMD's 8-bit dot product (relaxed.wat)" : "on kernels.wat: this Node has no usable relaxed SIMD"} (Node ${process.version})`);
 			rows.push(e);
 			if (WASM[k].simd) {
 				const p = rowRow(w, dtype, true, WASM[k].label);

@@ -27,9 +27,15 @@ BENCH_WASM_FLAGS := -trimpath -ldflags="-s -w"
 
 bench-dot: setup
 	node js/bench/dot-probe.mjs
+	$(BENCH_NODE) js/bench/dot-probe.mjs --no-chromium
+
+# The harness (and so onnxruntime-web and the Go workers) runs on npm's
+# Node 24 where make setup installed it: relaxed SIMD on by default, as in
+# Chromium. BENCH_NODE=node runs it on the system Node instead.
+BENCH_NODE ?= $(if $(wildcard $(NODE_RELAXED)),$(NODE_RELAXED),node)
 
 bench: setup build bench-assets
-	node js/bench/bench.mjs --dir $(BENCH_DIR) --clipad $(CLIPAD) --md $(BENCH_DIR)/results.md --json $(BENCH_DIR)/results.json $(BENCH_FLAGS)
+	$(BENCH_NODE) js/bench/bench.mjs --dir $(BENCH_DIR) --clipad $(CLIPAD) --md $(BENCH_DIR)/results.md --json $(BENCH_DIR)/results.json $(BENCH_FLAGS)
 
 bench-assets: build bench-cores
 	@mkdir -p $(BENCH_DIR)

@@ -1,9 +1,11 @@
 // worker.mjs — one clipad Go core (GOOS=js GOARCH=wasm, ./wasm) in a Node
 // worker_thread: the harness's stand-in for a Web Worker of the page.
 //
-// workerData: {wasm, wasmExec, simdJs?, simdKernels?, bundle, text?}
+// workerData: {wasm, wasmExec, simdJs?, simdKernels?, relaxed?, bundle, text?}
 //   simdJs/simdKernels link the wasm SIMD kernel module
-//   (js/simd/simd.js + model/kernels/simd/kernels.wasm) to a -tags simd core.
+//   (js/simd/simd.js + model/kernels/simd/kernels.wasm) to a -tags simd core;
+//   relaxed: false keeps int8 products off relaxed SIMD (default: used
+//   where this Node has it).
 // Requests (postMessage {id, cmd, ...}) → replies {id, result} or {id, error}:
 //   forward   {n, warmup, output, simd}          clipad.benchForward
 //   peer      {name, peer}                       installs a peer (js/bench/peer.mjs) under a name
@@ -31,7 +33,7 @@ go.exit = (code) => parentPort.postMessage({ id: 0, fatal: `Go exited with ${cod
 let simd = null;
 if (wd.simdJs) {
 	await import(path.resolve(wd.simdJs));
-	simd = globalThis.ClipadSIMD.attach(go, fs.readFileSync(wd.simdKernels));
+	simd = globalThis.ClipadSIMD.attach(go, fs.readFileSync(wd.simdKernels), { relaxed: wd.relaxed !== false });
 }
 const { instance } = await WebAssembly.instantiate(fs.readFileSync(wd.wasm), go.importObject);
 const linked = simd ? await simd.link(instance) : false;
@@ -105,4 +107,4 @@ parentPort.on("message", async (m) => {
 		parentPort.postMessage({ id: m.id, error: String(e && e.stack ? e.stack : e) });
 	}
 });
-parentPort.postMessage({ id: 0, ready: true, linked, loadMs, startMs: performance.now() - t0, mem: memInfo() });
+parentPort.postMessage({ id: 0, ready: true, linked, relaxed: !!(simd && simd.relaxed), loadMs, startMs: performance.now() - t0, mem: memInfo() });
