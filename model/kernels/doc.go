@@ -45,7 +45,8 @@
 // # int8 GEMM
 //
 // LinearInt8 (int8.go) multiplies int8 activations (QuantizeRows:
-// symmetric, one scale per row) by int8 weights (one scale per output
+// symmetric, one scale per row, 7-bit codes −63…63 — see ActCodeMax and
+// the relaxed-SIMD product below) by int8 weights (one scale per output
 // channel) with exact int32 accumulation, then scales (+ bias) as
 // RefLinearInt8 does. Its micro-kernel kernQ4x3 (kernel_int8.go) uses
 // 64-bit integer multiplies to compute three int8 products at once: three
@@ -81,6 +82,20 @@
 // only the output (or the array it transforms in place) and a scratch
 // buffer Go allocates.
 //
+// Relaxed SIMD: kernels.wasm also carries, in a custom section named
+// "clipad.relaxed", a second small module (simd/relaxed.wat) with one
+// export that matters, qgemm on i32x4.relaxed_dot_i8x16_i7x16_add_s:
+// sixteen 8-bit products per instruction, twice dot_i16x8, and AVX-VNNI
+// where V8 lowers it so (Chromium, Node 22+). One operand must be in
+// 0…127, so activations are quantized to 7-bit codes and packed as code +
+// 64, and each weight panel starts its sums at −64·Σw: the sums stay
+// exact and equal the other kernels' bit for bit. simd.js links it only
+// where the engine validates it and its selftest export passes (Node 20's
+// experimental relaxed SIMD fails it); the qgemm trampoline then tries it
+// first and falls back to kernels.wat when a code lies outside −64…63.
+// SIMDRelaxedCalls counts the products it ran. make test-simd runs the
+// wasm tests once more under npm's Node 24 with it required.
+//
 // When the module is not there — builds without the tag, natively, a host
 // that did not link it (simd.js falls back when WebAssembly.validate fails)
 // — or SetSIMD(false), everything runs on the pure-Go kernels above.
@@ -88,9 +103,9 @@
 // build), and under GOOS=js GOARCH=wasm -tags simd with
 // js/simd/go_js_wasm_exec_simd as -exec (make test-simd) the differential
 // tests simd_test.go plus every other test on the SIMD path; the same with
-// CLIPAD_SIMD=0 checks the fallback. Measured in Node 20 on this EPYC
-// (BenchmarkSIMDvsGo): f32 ≈ 49 GFLOP/s vs ≈ 8.4 in Go, int8 ≈ 110 GOP/s
-// vs ≈ 14.5.
+// CLIPAD_SIMD=0 checks the fallback. Measured on this EPYC
+// (BenchmarkSIMDvsGo): f32 ≈ 49–55 GFLOP/s vs ≈ 7.3–8.4 in Go, int8 ≈ 105–110
+// GOP/s on kernels.wat and ≈ 176–213 on relaxed.wat (Node 24) vs ≈ 14.5.
 //
 // # Softmax and activations
 //

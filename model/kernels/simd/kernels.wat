@@ -63,6 +63,10 @@
 ;; k > 131072 at ±128), so the order does not matter and the results equal
 ;; RefLinearInt8 bit for bit, the f32 epilogue included.
 ;;
+;; qgemm has a faster twin on relaxed SIMD's 8-bit dot product in
+;; relaxed.wat; build.sh appends that module to this one as the custom
+;; section "clipad.relaxed" and simd.js routes qgemm to it where it runs.
+;;
 ;; Build: model/kernels/simd/build.sh (wat2wasm from Debian's wabt, 1.0.32);
 ;; the committed kernels.wasm must equal a fresh build (TestSIMDModuleFresh).
 ;; The repetitive parts (kernel bodies, transposes) were generated once by a
