@@ -952,7 +952,7 @@ function updateTechInfo(ready) {
 		dd.textContent = v;
 		dl.append(dt, dd);
 	};
-	add("Engine", `${ready.version}${ready.simd ? " with SIMD kernels" : ""}; ${fmtBytes(ready.memBytes)} of memory per instance after loading the model`);
+	add("Engine", `${ready.version}${ready.simd ? ` with SIMD kernels${ready.relaxed ? " (int8 on relaxed SIMD)" : ""}` : ""}; ${fmtBytes(ready.memBytes)} of memory per instance after loading the model`);
 	add("Site build", app.site.build);
 	add("Model", `${app.bundle.manifest.model_id} (${app.bundle.manifest.dtype})`);
 	add("Cross-origin isolated", String(self.crossOriginIsolated === true) + " (not needed: each worker runs its own engine, no SharedArrayBuffer)");

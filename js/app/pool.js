@@ -85,6 +85,7 @@ export class Pool {
 			case "ready":
 				w.state = "idle";
 				w.simd = m.simd;
+				w.relaxed = m.relaxed; // int8 products on relaxed SIMD's 8-bit dot product
 				w.version = m.version;
 				this.jet = this.jet || m.jet;
 				this.initFailures = 0;

@@ -87,7 +87,7 @@ async function init(m) {
 	if (fin) return postMessage({ type: "init-error", kind: "core", message: fin });
 	const t = c.setText(m.text);
 	if (t.error) return postMessage({ type: "init-error", kind: "core", message: t.error });
-	postMessage({ type: "ready", version: c.version, simd: linked, jet: c.jet(), ms: performance.now() - t0, memBytes: mem.buffer.byteLength });
+	postMessage({ type: "ready", version: c.version, simd: linked, relaxed: !!(simd && simd.relaxed), jet: c.jet(), ms: performance.now() - t0, memBytes: mem.buffer.byteLength });
 }
 
 // browserPNG re-encodes an image the Go decoder does not read (WebP, GIF,

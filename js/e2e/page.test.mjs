@@ -433,6 +433,8 @@ async function main() {
 			await page.click("#load-btn");
 			const state = await waitReady(page);
 			check("model ready after download", state === "ready", await page.textContent("#model-status"));
+			const eng = await page.evaluate(() => clipadApp.pool.workers.map((w) => ({ simd: w.simd, relaxed: w.relaxed })));
+			check("Chromium links the SIMD module and its relaxed-SIMD int8 product in every worker", eng.length > 0 && eng.every((w) => w.simd === true && w.relaxed === true), JSON.stringify(eng));
 			const man = await page.evaluate(() => clipadApp.bundle.manifest);
 			const last = progress.length ? progress[progress.length - 1] : null;
 			check("progress reached the total bytes", last && Number(last[0]) === man.total_bytes, JSON.stringify(last));
