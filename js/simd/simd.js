@@ -37,9 +37,10 @@
 //
 // Relaxed SIMD: kernels.wasm carries a second module (relaxed.wat) in a
 // custom section "clipad.relaxed". Where the engine validates it (relaxed
-// SIMD: Chromium 114+, Node 22+, Node 20 with
-// --experimental-wasm-relaxed-simd), link instantiates it on the same
-// memory and int8 products run on its 8-bit dot product (bit-identical
+// SIMD: Chromium 114+, Node 22+) and its selftest export confirms the dot
+// product's exact semantics (Node 20's --experimental-wasm-relaxed-simd
+// validates it but fails that), link instantiates it on the same memory
+// and int8 products run on its 8-bit dot product (bit-identical
 // results); attach(go, source, { relaxed: false }) keeps them on
 // kernels.wat. The handle's .relaxed says which is in use.
 (function (root) {
@@ -143,7 +144,7 @@
 					const ri = await WebAssembly.instantiate(await WebAssembly.compile(inner[0]), { env: { memory: mem } });
 					// selftest: the dot product's exact semantics on fixed operands
 					// (Node 20's experimental version gets them wrong)
-					if (typeof ri.exports.abi === "function" && ri.exports.abi() === RELAXED_ABI && ri.exports.selftest() === 1) {
+					if (typeof ri.exports.abi === "function" && ri.exports.abi() === RELAXED_ABI && typeof ri.exports.selftest === "function" && ri.exports.selftest() === 1) {
 						r = ri.exports;
 					}
 				}
