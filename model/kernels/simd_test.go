@@ -168,6 +168,32 @@ func TestSIMDAttention(t *testing.T) {
 	sameBits(t, "values (and the columns around them)", out, outRef)
 }
 
+// checkSIMDAcc runs simdInt8Acc once on the module and requires the exact
+// int32 sums, with nothing written past the rows×channels result.
+func checkSIMDAcc(t *testing.T, s shape, xq, wq []int8) {
+	t.Helper()
+	want := refAccInt8(xq, wq, s.m, s.k, s.n)
+	got := make([]int32, s.m*s.n+8)
+	for i := range got {
+		got[i] = 0x5a5a5a5a
+	}
+	viaSIMD(t, 1, "acc", func() {
+		if !simdInt8Acc(got[:s.m*s.n], xq, wq, s.m, s.k, s.n) {
+			t.Fatal("simdInt8Acc refused")
+		}
+	})
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%v: acc[%d] = %d, want %d", s, i, got[i], want[i])
+		}
+	}
+	for i := s.m * s.n; i < len(got); i++ {
+		if got[i] != 0x5a5a5a5a {
+			t.Fatalf("%v: written past the end at %d", s, i)
+		}
+	}
+}
+
 // TestSIMDInt8Exact requires the SIMD int8 accumulators to equal the exact
 // int32 sums, on odd shapes (rows mod 4, channels mod 8, odd depths),
 // random full-range values and the ±128 extremes.
@@ -187,26 +213,7 @@ func TestSIMDInt8Exact(t *testing.T) {
 				wq[i] = int8(-128 + 255*(i%2))
 			}
 		}
-		want := refAccInt8(xq, wq, s.m, s.k, s.n)
-		got := make([]int32, s.m*s.n+8)
-		for i := range got {
-			got[i] = 0x5a5a5a5a
-		}
-		viaSIMD(t, 1, "acc", func() {
-			if !simdInt8Acc(got[:s.m*s.n], xq, wq, s.m, s.k, s.n) {
-				t.Fatal("simdInt8Acc refused")
-			}
-		})
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("%v: acc[%d] = %d, want %d", s, i, got[i], want[i])
-			}
-		}
-		for i := s.m * s.n; i < len(got); i++ {
-			if got[i] != 0x5a5a5a5a {
-				t.Fatalf("%v: written past the end at %d", s, i)
-			}
-		}
+		checkSIMDAcc(t, s, xq, wq)
 	}
 }
 
@@ -243,29 +250,10 @@ func TestSIMDRelaxed(t *testing.T) {
 				wq[i] = int8(-128 + 255*(i%2))
 			}
 		}
-		want := refAccInt8(xq, wq, s.m, s.k, s.n)
-		got := make([]int32, s.m*s.n+8)
-		for i := range got {
-			got[i] = 0x5a5a5a5a
-		}
 		before := simdRelaxedCalls.Load()
-		viaSIMD(t, 1, "acc", func() {
-			if !simdInt8Acc(got[:s.m*s.n], xq, wq, s.m, s.k, s.n) {
-				t.Fatal("simdInt8Acc refused")
-			}
-		})
+		checkSIMDAcc(t, s, xq, wq)
 		if n := simdRelaxedCalls.Load() - before; n != onRelaxed {
 			t.Fatalf("%v: %d products on relaxed SIMD, want %d", s, n, onRelaxed)
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("%v: acc[%d] = %d, want %d", s, i, got[i], want[i])
-			}
-		}
-		for i := s.m * s.n; i < len(got); i++ {
-			if got[i] != 0x5a5a5a5a {
-				t.Fatalf("%v: written past the end at %d", s, i)
-			}
 		}
 		// the float epilogue, with codes from QuantizeRows
 		x := randSlice(rng, s.m*s.k)
