@@ -2,9 +2,11 @@
 # root Makefile; paths are relative to the repository root.
 #
 #   make bench                  everything, one run (≈ 5 min on 2 cores)
-#   make bench BENCH_FLAGS='--reps 1 --warmup 0 --no-split-f32'   quicker
+#   make bench BENCH_FLAGS='--reps 1 --warmup 0'   quicker
 #   make bench BENCH_FLAGS='--skip ort-node,native,split,batch,sizes --variants simd-int8'
 #   make bench-dot              the two 8-bit dot products' speed in Node and Chromium
+#   make bench-chromium         the 1-thread Go-vs-onnxruntime-web rows again, in headless
+#                               Chromium (each in a Web Worker of one page; ≈ 1 min)
 #   make bench-assets           only build the inputs (cached in $(BENCH_DIR))
 #   make bench-clean            drop the cached inputs
 #
@@ -23,11 +25,14 @@ BENCH_CONFIG ?= ViT-B-16-plus-240
 BENCH_FLAGS ?=
 BENCH_WASM_FLAGS := -trimpath -ldflags="-s -w"
 
-.PHONY: bench bench-assets bench-cores bench-clean bench-dot
+.PHONY: bench bench-assets bench-cores bench-clean bench-dot bench-chromium
 
 bench-dot: setup
 	node js/bench/dot-probe.mjs
 	$(BENCH_NODE) js/bench/dot-probe.mjs --no-chromium
+
+bench-chromium: setup build bench-assets
+	CHROMIUM=$(SITE_CHROMIUM) node js/bench/chromium.mjs --dir $(BENCH_DIR) --md $(BENCH_DIR)/chromium.md --json $(BENCH_DIR)/chromium.json $(BENCH_CHROMIUM_FLAGS)
 
 # The harness (and so onnxruntime-web and the Go workers) runs on npm's
 # Node 24 where make setup installed it: relaxed SIMD on by default, as in
