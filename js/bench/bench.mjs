@@ -34,6 +34,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
 import { makeGroup, sharedAvailable } from "./peer.mjs";
+import { cos, maxAbsDiff, median } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
@@ -85,21 +86,6 @@ const simdMissing = simdFiles.filter((f) => !fs.existsSync(f)).map((f) => path.r
 
 const T0 = performance.now();
 const log = (...a) => console.error(`[bench ${((performance.now() - T0) / 1000).toFixed(0).padStart(3)}s]`, ...a);
-const median = (v) => {
-	if (!v.length) return null;
-	const s = [...v].sort((a, b) => a - b);
-	return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const cos = (a, b) => {
-	let d = 0, x = 0, y = 0;
-	for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; x += a[i] * a[i]; y += b[i] * b[i]; }
-	return d / Math.sqrt(x * y);
-};
-const maxAbsDiff = (a, b) => {
-	let m = 0;
-	for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-	return m;
-};
 const manifest = (dir) => JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
 const need = (files) => {
 	const miss = files.filter((f) => !fs.existsSync(f));

@@ -16,6 +16,7 @@
 // sequential execution.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { median } from "./stats.mjs";
 
 const { values: o } = parseArgs({
 	options: {
@@ -86,9 +87,7 @@ if (o.serve) {
 		embed = r.embed;
 	}
 	console.warn = origWarn;
-	const sorted = [...ms].sort((a, b) => a - b);
-	const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-	const res = { ...info(), warmup, ms, median_ms: median };
+	const res = { ...info(), warmup, ms, median_ms: median(ms) };
 	if (o.embed) res.embed = Array.from(embed);
 	process.stdout.write(JSON.stringify(res) + "\n");
 	process.exit(0);
