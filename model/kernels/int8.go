@@ -50,10 +50,9 @@ const ActCodeMax = 63
 // QuantizeRows quantizes each row of x (rows×in) symmetrically to 7-bit
 // codes: scales[r] = max|x[r,·]|/63 and xq[r,i] = x[r,i]/scales[r] rounded
 // to the nearest integer (ties up), in −63..63 (ActCodeMax), so x ≈
-// xq·scale. A row of zeros
-// (or with max|x| < 2⁻¹²⁰, quantTiny) gets zero codes and scale 0; a row
-// holding a NaN or ±Inf gets zeros and scale NaN, so its outputs come out
-// NaN rather than silently finite.
+// xq·scale. A row of zeros (or with max|x| < 2⁻¹²⁰, quantTiny) gets zero
+// codes and scale 0; a row holding a NaN or ±Inf gets zeros and scale
+// NaN, so its outputs come out NaN rather than silently finite.
 func QuantizeRows(x []float32, rows, in int) (xq []int8, scales []float32) {
 	xq = make([]int8, rows*in)
 	scales = make([]float32, rows)
