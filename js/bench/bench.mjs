@@ -34,7 +34,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
 import { makeGroup, sharedAvailable } from "./peer.mjs";
-import { cos, maxAbsDiff, median } from "./stats.mjs";
+import { cos, count, maxAbsDiff, median } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
@@ -61,7 +61,7 @@ const { values: o } = parseArgs({
 // onnxruntime processes.
 const v8Flags = o["eager-wasm"] ? ["--no-wasm-dynamic-tiering"] : [];
 if (v8Flags.length) (await import("node:v8")).setFlagsFromString(v8Flags.join(" "));
-const reps = Math.max(1, +o.reps), warmup = Math.max(0, +o.warmup), batchN = Math.max(2, +o.batch);
+const reps = count("reps", o.reps, 1), warmup = count("warmup", o.warmup, 0), batchN = count("batch", o.batch, 2);
 const phases = new Set(o.phases.split(",").filter(Boolean));
 const skip = new Set(o.skip.split(",").filter(Boolean));
 const want = (g) => !skip.has(g);

@@ -27,7 +27,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cos, median } from "./stats.mjs";
+import { cos, count, median } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..");
@@ -43,9 +43,13 @@ const { values: o } = parseArgs({
 	},
 });
 const D = path.resolve(o.dir);
-const reps = Math.max(1, +o.reps), warmup = Math.max(0, +o.warmup);
-const batchN = Math.max(0, +o.batch);
-const dtypes = o.dtypes.split(",").filter((d) => d === "int8" || d === "f32");
+const reps = count("reps", o.reps, 1), warmup = count("warmup", o.warmup, 0);
+const batchN = count("batch", o.batch, 0);
+const dtypes = o.dtypes.split(",").filter(Boolean);
+if (!dtypes.length || dtypes.some((d) => d !== "int8" && d !== "f32")) {
+	console.error(`--dtypes ${o.dtypes}: want int8, f32 or int8,f32`);
+	process.exit(2);
+}
 const goroot = execFileSync("go", ["env", "GOROOT"], { encoding: "utf8" }).trim();
 const ortDist = path.join(root, "js", "node_modules", "onnxruntime-web", "dist");
 const files = {

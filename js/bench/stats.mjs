@@ -25,3 +25,14 @@ export function maxAbsDiff(a, b) {
 	for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
 	return m;
 }
+
+// count parses a command-line count (--reps 3) or exits with a usage error:
+// a flag that is not a whole number must not turn into NaN rounds.
+export function count(flag, v, min) {
+	const n = Number(v);
+	if (!Number.isInteger(n) || n < min) {
+		console.error(`--${flag} ${v}: want a whole number ≥ ${min}`);
+		process.exit(2);
+	}
+	return n;
+}
